@@ -1,0 +1,36 @@
+# Two commands for a fresh clone with only python3 and make:
+#   make run   – set up .venv, load the demo data on first use, open the console
+#   make test  – set up .venv and run the whole test suite offscreen
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m csconsole demo --if-empty
+	$(PY) -m csconsole
+
+demo: $(STAMP)
+	$(PY) -m csconsole demo
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) bench/bench_sync.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+import sys
+
+from csconsole.cli import main
+
+sys.exit(main())

@@ -1,0 +1,65 @@
+"""Passwords and tokens, kept only in the system keyring.
+
+Nothing here writes a secret anywhere else. Where no keyring backend works
+(a plain Linux box without a secret service), :class:`NoKeyringError` says so
+and callers ask for the secret for this run only.
+"""
+
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+from csconsole.errors import NoKeyringError
+
+SERVICE = "csconsole"
+
+
+def _account(source_name: str) -> str:
+    return f"source:{source_name}"
+
+
+def keyring_usable() -> bool:
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return False
+    priority = getattr(backend, "priority", 1)
+    try:
+        return float(priority) > 0
+    except (TypeError, ValueError):
+        return True
+
+
+def _require_keyring() -> None:
+    if not keyring_usable():
+        raise NoKeyringError(
+            "no system keyring is available, so the password cannot be stored; "
+            "it will be used for this run only"
+        )
+
+
+def store_password(source_name: str, password: str) -> None:
+    _require_keyring()
+    try:
+        keyring.set_password(SERVICE, _account(source_name), password)
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyringError(f"the keyring refused to store the password: {type(exc).__name__}") from None
+
+
+def get_password(source_name: str) -> str | None:
+    """The stored password, or None when there is none. Raises NoKeyringError without a keyring."""
+    _require_keyring()
+    try:
+        return keyring.get_password(SERVICE, _account(source_name))
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyringError(f"the keyring could not be read: {type(exc).__name__}") from None
+
+
+def delete_password(source_name: str) -> None:
+    if not keyring_usable():
+        return
+    try:
+        keyring.delete_password(SERVICE, _account(source_name))
+    except keyring.errors.PasswordDeleteError:
+        pass

@@ -1,0 +1,25 @@
+"""The cache's tables as SQLAlchemy models.
+
+Synced data (clients, targets, samples, incidents) is replaced by syncs; sync
+bookkeeping (sources, watermarks, runs, rejected rows) belongs to the sync; local
+data that users type arrives with later revisions and is never touched by a sync.
+"""
+
+from csconsole.models.base import Base, UTCDateTime, utcnow
+from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
+from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
+
+__all__ = [
+    "Base",
+    "Client",
+    "ClientTarget",
+    "Incident",
+    "PeriodNote",
+    "RejectedRow",
+    "Sample",
+    "Source",
+    "SourceWatermark",
+    "SyncRun",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,46 @@
+"""Settings the engine needs (the GUI keeps its window state in QSettings).
+
+Kept as JSON in the data folder. Never holds a secret: passwords are in keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from csconsole.errors import KnownError
+from csconsole.paths import settings_path
+
+
+@dataclass
+class Settings:
+    retention_months: int = 24
+    sync_batch_size: int = 50_000
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or settings_path()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            raise KnownError(f"the settings file {path} cannot be read: {exc}") from None
+        known = {f.name for f in fields(cls)}
+        settings = cls(**{k: v for k, v in data.items() if k in known})
+        if not isinstance(settings.retention_months, int) or settings.retention_months < 1:
+            raise KnownError(f"{path}: retention_months must be a whole number of months ≥ 1")
+        return settings
+
+    def save(self, path: Path | None = None) -> None:
+        """Write atomically, so a full disk leaves the old file intact."""
+        path = path or settings_path()
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise KnownError(f"cannot save settings to {path}: {exc.strerror}") from None

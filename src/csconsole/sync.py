@@ -1,0 +1,688 @@
+"""Sync: copy a SQL warehouse into the cache, incrementally, idempotently, batch by batch.
+
+Each stream of the contract (clients, targets, samples, incidents) is read in
+``(updated_at, key)`` order past the source's watermark. Rows are checked, and
+each batch lands in one short cache transaction together with its rejected
+rows and the new watermark, so a crash leaves the cache as it was before the
+batch and the next run picks up where the last one stopped. Reading the source
+happens outside the cache's write lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from csconsole.cache import Cache, describe_db_error
+from csconsole.catalog import Catalog
+from csconsole.errors import CacheError, Cancelled, KnownError, SourceError, scrub
+from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
+from csconsole.warehouse import (
+    CLIENTS,
+    INCIDENTS,
+    SAMPLES,
+    STREAMS,
+    TARGETS,
+    TIMESTAMP_FORMAT,
+    Stream,
+    bind_date,
+    bind_timestamp,
+    connect_engine,
+    describe_source_error,
+    parse_url,
+    timestamp_text,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_RETENTION_MONTHS = 24
+GRAINS = ("day", "week", "month")
+SEVERITIES = ("minor", "critical")
+
+ProgressCallback = Callable[["SyncProgress"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    source: str
+    stream: str
+    done: int
+    total: int
+
+
+@dataclass
+class SyncSummary:
+    """What one run did. ``changed_clients`` holds the keys of clients whose data changed."""
+
+    source: str
+    status: str = "ok"  # ok, failed, cancelled
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    pruned: int = 0
+    duration_s: float = 0.0
+    message: str = ""
+    changed_clients: set[str] = field(default_factory=set)
+    run_id: int | None = None
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.pruned)
+
+    def text(self) -> str:
+        """One line for the status bar and the command line."""
+        if self.status == "failed":
+            return f"{self.source}: sync failed: {self.message}"
+        head = f"{self.source}: "
+        if self.status == "cancelled":
+            head += "cancelled after "
+        if not self.changed and not self.rejected_total:
+            body = f"nothing new ({self.unchanged} rows unchanged)"
+        else:
+            body = (
+                f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.rejected_total} rejected"
+            )
+            if self.pruned:
+                body += f", {self.pruned} pruned"
+        text = f"{head}{body} in {self.duration_s:.1f} s"
+        if self.rejected:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in self.rejected.most_common())
+            text += f" (rejected: {reasons})"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": dict(self.rejected),
+            "pruned": self.pruned,
+            "duration_s": round(self.duration_s, 3),
+            "message": self.message,
+            "changed_clients": len(self.changed_clients),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    stream: str
+    row_ref: str
+    reason: str  # the category, e.g. "unknown client"
+    detail: str
+    raw: dict[str, Any]
+
+
+def retention_cutoff(today: date, months: int) -> date:
+    """First day of the oldest month kept: samples before it are pruned."""
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, date | datetime | Decimal):
+        return str(value)
+    return value
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def upsert(
+    conn: Connection,
+    *,
+    table: str,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    compare: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> tuple[int, int]:
+    """Insert or update ``rows``; returns (inserted, updated). Rows equal to what the
+    cache holds are not written at all, so a re-sync changes nothing.
+
+    New rows get rowids above the current maximum (SQLite's rule for tables without
+    AUTOINCREMENT), so the rise of ``max(rowid)`` counts the inserts.
+    """
+    if not rows:
+        return 0, 0
+    before = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in conflict)
+    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in compare)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {assignments} WHERE {changed}"
+    )
+    result = conn.exec_driver_sql(sql, list(rows))
+    after = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()
+    inserted = int(after - before)
+    return inserted, int(result.rowcount) - inserted
+
+
+def upsert_samples(
+    conn: Connection, rows: Sequence[tuple[int, str, str, str, float, int | None]]
+) -> tuple[int, int]:
+    """Rows of (client_id, metric, period_start ISO, grain, value, source_id)."""
+    return upsert(
+        conn,
+        table="samples",
+        columns=("client_id", "metric", "period_start", "grain", "value", "source_id"),
+        conflict=("client_id", "metric", "period_start"),
+        compare=("value", "grain"),
+        rows=rows,
+    )
+
+
+def record_rejections(conn: Connection, run_id: int, rejections: Iterable[Rejection]) -> None:
+    now = utcnow().strftime(TIMESTAMP_FORMAT)
+    conn.exec_driver_sql(
+        "INSERT INTO rejected_rows (run_id, stream, row_ref, reason, raw_json, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                run_id,
+                r.stream,
+                r.row_ref,
+                f"{r.reason}: {r.detail}",
+                json.dumps({k: _json_safe(v) for k, v in r.raw.items()}, ensure_ascii=False),
+                now,
+            )
+            for r in rejections
+        ],
+    )
+
+
+def start_run(cache: Cache, *, source_id: int | None, source_name: str) -> int:
+    """Record a run as started; runs left 'running' by a killed process become 'interrupted'."""
+    with cache.session() as session:
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.status == "running", SyncRun.source_name == source_name)
+            .values(status="interrupted", message="the process stopped before the run finished")
+        )
+        run = SyncRun(
+            source_id=source_id,
+            source_name=source_name,
+            started_at=utcnow(),
+            status="running",
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(cache: Cache, summary: SyncSummary) -> None:
+    with cache.session() as session:
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == summary.run_id)
+            .values(
+                finished_at=utcnow(),
+                status=summary.status,
+                inserted=summary.inserted,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                rejected=summary.rejected_total,
+                pruned=summary.pruned,
+                message=summary.message,
+                summary_json=json.dumps(summary.as_json(), ensure_ascii=False),
+            )
+        )
+
+
+# --- checking -----------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if type(value) is float:
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return float(value)
+    return None
+
+
+def _iso_date(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _utc_text(value: Any) -> str | None:
+    """A warehouse timestamp as UTC text for the cache, or None when it is not one."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime(TIMESTAMP_FORMAT)
+
+
+def _text(value: Any, *, limit: int = 200) -> str | None:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        return None
+    return value
+
+
+class _Checker:
+    """Checks rows of each stream against the catalog and the clients known so far."""
+
+    def __init__(self, catalog: Catalog, *, today: date, client_ids: dict[str, int]) -> None:
+        self.catalog = catalog
+        self.today_iso = today.isoformat()
+        self.client_ids = client_ids
+
+    def clients(self, rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
+        good: list[tuple[Any, ...]] = []
+        bad: list[Rejection] = []
+        synced = utcnow().strftime(TIMESTAMP_FORMAT)
+        seen: set[str] = set()
+        for row in rows:
+            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost) = row[:12]
+            raw = dict(zip(CLIENTS.columns, row, strict=False))
+
+            def reject(reason: str, detail: str, key: Any = key, raw: dict[str, Any] = raw) -> None:
+                bad.append(Rejection("clients", str(key), reason, detail, raw))
+
+            if not isinstance(key, str) or not key.strip() or len(key) > 64:
+                reject("wrong type", "client_id must be text of 1–64 characters")
+                continue
+            if key in seen:
+                reject("duplicate key", f"client {key} appears twice")
+                continue
+            seen.add(key)
+            texts = [_text(v) for v in (name, csm, lead, contact)]
+            mail = _text(email, limit=320)
+            if any(t is None for t in texts) or mail is None or not (name or "").strip():
+                reject("wrong type", "name, csm, technical_lead and contact must be text")
+                continue
+            if mail and ("@" not in mail or any(c in mail for c in "\r\n<>, ")):
+                reject("wrong type", f"contact_email {mail!r} is not one email address")
+                continue
+            if tier not in self.catalog.tiers:
+                reject("unknown tier", f"tier {tier!r} is not one of {', '.join(self.catalog.tiers)}")
+                continue
+            numbers = [_number(v) for v in (value, rate, cost)]
+            if any(n is None for n in numbers):
+                reject("wrong type", "package_value, hourly_rate and cost_per_error must be numbers")
+                continue
+            if any(not math.isfinite(n) or n < 0 for n in numbers if n is not None):
+                reject("out of range", "package_value, hourly_rate and cost_per_error must be ≥ 0")
+                continue
+            team_n = _number(team)
+            if team_n is None or team_n < 0 or team_n != int(team_n):
+                reject("wrong type", f"team_size {team!r} is not a whole number ≥ 0")
+                continue
+            start_iso = _iso_date(start)
+            if start_iso is None:
+                reject("bad date", f"start_date {start!r} is not a date")
+                continue
+            good.append(
+                (key, name, tier, numbers[0], start_iso, *texts[1:], mail, int(team_n),
+                 numbers[1], numbers[2], synced)
+            )  # fmt: skip
+        return good, bad
+
+    def targets(self, rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
+        good: list[tuple[Any, ...]] = []
+        bad: list[Rejection] = []
+        for key, metric_key, target, *_ in rows:
+            ref = f"{key}/{metric_key}"
+            raw = {"client_id": key, "metric": metric_key, "target": target}
+            client_id = self.client_ids.get(key)
+            metric = self.catalog.metrics.get(metric_key)
+            value = _number(target)
+            if client_id is None:
+                bad.append(Rejection("targets", ref, "unknown client", f"client {key!r}", raw))
+            elif metric is None:
+                bad.append(Rejection("targets", ref, "unknown metric", f"metric {metric_key!r}", raw))
+            elif value is None:
+                bad.append(Rejection("targets", ref, "wrong type", f"target {target!r}", raw))
+            elif problem := metric.check_value(value):
+                bad.append(Rejection("targets", ref, "out of range", problem, raw))
+            else:
+                good.append((client_id, metric_key, value))
+        return good, bad
+
+    def samples(
+        self, rows: Sequence[Sequence[Any]], source_id: int | None
+    ) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
+        """The hot loop of a sync: kept flat on purpose."""
+        good: list[tuple[Any, ...]] = []
+        bad: list[Rejection] = []
+        seen: set[tuple[int, str, str]] = set()
+        client_ids = self.client_ids
+        metrics = self.catalog.metrics
+        today = self.today_iso
+        for row in rows:
+            sample_id, key, metric_key, start, grain, value = row[:6]
+            client_id = client_ids.get(key)
+            metric = metrics.get(metric_key)
+            reason = detail = ""
+            if client_id is None:
+                reason, detail = "unknown client", f"client {key!r}"
+            elif metric is None:
+                reason, detail = "unknown metric", f"metric {metric_key!r}"
+            else:
+                number = value if type(value) is float else _number(value)
+                start_iso = _iso_date(start)
+                if number is None:
+                    reason, detail = "wrong type", f"value {value!r} is not a number"
+                elif start_iso is None:
+                    reason, detail = "bad date", f"period_start {start!r} is not a date"
+                elif grain not in GRAINS:
+                    reason, detail = "wrong type", f"grain {grain!r} is not day, week or month"
+                elif number != number or number in (math.inf, -math.inf):
+                    reason, detail = "not a finite number", f"value {value!r}"
+                elif (metric.minimum is not None and number < metric.minimum) or (
+                    metric.maximum is not None and number > metric.maximum
+                ):
+                    reason, detail = "out of range", metric.check_value(number) or ""
+                elif start_iso > today:
+                    reason, detail = "future date", f"period_start {start_iso} is after today"
+                else:
+                    dedupe = (client_id, metric_key, start_iso)
+                    if dedupe in seen:
+                        reason, detail = "duplicate key", f"{key}/{metric_key}/{start_iso} twice"
+                    else:
+                        seen.add(dedupe)
+                        good.append((client_id, metric_key, start_iso, grain, number, source_id))
+                        continue
+            raw = dict(zip(SAMPLES.columns, row, strict=False))
+            bad.append(Rejection("samples", f"sample {sample_id}", reason, detail, raw))
+        return good, bad
+
+    def incidents(
+        self, rows: Sequence[Sequence[Any]], source_id: int | None
+    ) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
+        good: list[tuple[Any, ...]] = []
+        bad: list[Rejection] = []
+        for row in rows:
+            key, client_key, severity, title, opened, resolved = row[:6]
+            raw = dict(zip(INCIDENTS.columns, row, strict=False))
+            ref = f"incident {key}"
+            client_id = self.client_ids.get(client_key)
+            opened_text = _utc_text(opened)
+            resolved_text = None if resolved is None else _utc_text(resolved)
+            if not isinstance(key, str) or not key:
+                bad.append(Rejection("incidents", ref, "wrong type", "incident_id must be text", raw))
+            elif client_id is None:
+                bad.append(Rejection("incidents", ref, "unknown client", f"client {client_key!r}", raw))
+            elif severity not in SEVERITIES:
+                bad.append(
+                    Rejection("incidents", ref, "wrong type", f"severity {severity!r} is not minor or critical", raw)
+                )
+            elif opened_text is None or (resolved is not None and resolved_text is None):
+                bad.append(Rejection("incidents", ref, "bad date", "opened_at/resolved_at are not timestamps", raw))
+            elif _text(title, limit=2000) is None:
+                bad.append(Rejection("incidents", ref, "wrong type", "title must be text", raw))
+            else:
+                good.append((key, client_id, severity, title or "", opened_text, resolved_text, source_id))
+        return good, bad
+
+
+# --- the run ------------------------------------------------------------------
+
+
+class Syncer:
+    """Runs the sync of one source into one cache. Safe to run from a worker thread:
+    it touches no GUI and reports through ``progress`` and stops on ``cancel``."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        catalog: Catalog,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        retention_months: int = DEFAULT_RETENTION_MONTHS,
+        today: date | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.cache = cache
+        self.catalog = catalog
+        self.batch_size = batch_size
+        self.retention_months = retention_months
+        self.today = today or date.today()
+        self.progress = progress
+        self.cancel = cancel
+
+    # The watermark is kept as JSON: [updated_at text, key, ...].
+    def _watermark(self, conn: Connection, source_id: int, stream: Stream) -> tuple[Any, ...] | None:
+        row = conn.execute(
+            select(SourceWatermark.value).where(
+                SourceWatermark.source_id == source_id, SourceWatermark.stream == stream.name
+            )
+        ).scalar_one_or_none()
+        return tuple(json.loads(row)) if row else None
+
+    def _client_ids(self) -> dict[str, int]:
+        with self.cache.engine.connect() as conn:
+            return dict(conn.exec_driver_sql("SELECT key, id FROM clients").all())  # type: ignore[arg-type]
+
+    def sync(self, source: Source, *, password: str | None = None) -> SyncSummary:
+        """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``)."""
+        summary = SyncSummary(source=source.name)
+        started = time.perf_counter()
+        secrets = [password or ""]
+        try:
+            summary.run_id = start_run(self.cache, source_id=source.id, source_name=source.name)
+        except (OperationalError, DBAPIError) as exc:
+            raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+        url = parse_url(source.url)
+        if password:
+            url = url.set(password=password)
+        engine = connect_engine(url)
+        try:
+            with engine.connect() as src:
+                for stream in STREAMS:
+                    self._sync_stream(src, source, stream, summary)
+            summary.pruned = self._prune()
+            with self.cache.session() as session:
+                session.execute(
+                    update(Source).where(Source.id == source.id).values(last_success_at=utcnow())
+                )
+        except Cancelled:
+            summary.status = "cancelled"
+            summary.message = "cancelled by the user; the batches already done are kept"
+        except (OperationalError, DBAPIError) as exc:
+            summary.status = "failed"
+            summary.message = describe_source_error(exc, name=source.name, secrets=secrets)
+        except KnownError as exc:
+            summary.status = "failed"
+            summary.message = scrub(str(exc), secrets)
+        finally:
+            engine.dispose()
+            summary.duration_s = time.perf_counter() - started
+            try:
+                finish_run(self.cache, summary)
+            except (OperationalError, DBAPIError):
+                log.warning("could not record the end of sync run %s", summary.run_id)
+        log.info("sync %s", scrub(summary.text(), secrets))
+        return summary
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
+    def _sync_stream(self, src: Connection, source: Source, stream: Stream, summary: SyncSummary) -> None:
+        with self.cache.engine.connect() as conn:
+            after = self._watermark(conn, source.id, stream)
+        since = retention_cutoff(self.today, self.retention_months)
+        bound_after = None if after is None else (bind_timestamp(src, after[0]), *after[1:])
+        bound_since = bind_date(src, since)
+        sql, params = stream.count_query(after=bound_after, since=bound_since)
+        try:
+            total = int(src.execute(text(sql), params).scalar_one())
+        except (OperationalError, DBAPIError) as exc:
+            raise SourceError(_contract_message(exc, stream, source)) from None
+        done = 0
+        self._report(source, stream, done, total)
+        if total == 0:
+            return
+        checker = _Checker(self.catalog, today=self.today, client_ids=self._client_ids())
+        sql, params = stream.query(after=bound_after, since=bound_since)
+        streaming = src.execution_options(stream_results=True, max_row_buffer=self.batch_size)
+        result = streaming.execute(text(sql), params)
+        while True:
+            self._check_cancel()
+            rows = result.fetchmany(self.batch_size)
+            if not rows:
+                break
+            last = rows[-1]
+            mark = [timestamp_text(last[-1]), *(last[stream.columns.index(k)] for k in stream.keys)]
+            self._write_batch(source, stream, rows, mark, checker, summary)
+            if stream is CLIENTS:
+                checker.client_ids = self._client_ids()
+            done += len(rows)
+            self._report(source, stream, done, total)
+        result.close()
+
+    def _report(self, source: Source, stream: Stream, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(SyncProgress(source.name, stream.name, done, total))
+
+    def _write_batch(
+        self,
+        source: Source,
+        stream: Stream,
+        rows: Sequence[Sequence[Any]],
+        mark: list[Any],
+        checker: _Checker,
+        summary: SyncSummary,
+    ) -> None:
+        if stream is CLIENTS:
+            good, bad = checker.clients(rows)
+        elif stream is TARGETS:
+            good, bad = checker.targets(rows)
+        elif stream is SAMPLES:
+            good, bad = checker.samples(rows, source.id)
+        else:
+            good, bad = checker.incidents(rows, source.id)
+        try:
+            with self.cache.engine.begin() as conn:
+                inserted, updated = self._upsert(conn, stream, good, source.id)
+                if bad:
+                    assert summary.run_id is not None
+                    record_rejections(conn, summary.run_id, bad)
+                conn.exec_driver_sql(
+                    "INSERT INTO source_watermarks (source_id, stream, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (source_id, stream) DO UPDATE SET value = excluded.value",
+                    (source.id, stream.name, json.dumps(mark)),
+                )
+        except (OperationalError, DBAPIError) as exc:
+            raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+        summary.inserted += inserted
+        summary.updated += updated
+        summary.unchanged += len(good) - inserted - updated
+        summary.rejected.update(r.reason for r in bad)
+        if inserted or updated:
+            summary.changed_clients |= _client_keys(stream, good, checker.client_ids)
+
+    def _upsert(
+        self, conn: Connection, stream: Stream, good: list[tuple[Any, ...]], source_id: int
+    ) -> tuple[int, int]:
+        if stream is SAMPLES:
+            return upsert_samples(conn, good)
+        if stream is CLIENTS:
+            columns = (*CLIENTS.columns[1:], "synced_at")
+            rows = [(*row, source_id) for row in good]
+            return upsert(
+                conn,
+                table="clients",
+                columns=("key", *columns, "source_id"),
+                conflict=("key",),
+                compare=CLIENTS.columns[1:],  # names match the contract but for client_id
+                rows=rows,
+            )
+        if stream is TARGETS:
+            return upsert(
+                conn,
+                table="client_targets",
+                columns=("client_id", "metric", "target"),
+                conflict=("client_id", "metric"),
+                compare=("target",),
+                rows=good,
+            )
+        return upsert(
+            conn,
+            table="incidents",
+            columns=("key", "client_id", "severity", "title", "opened_at", "resolved_at", "source_id"),
+            conflict=("key",),
+            compare=("client_id", "severity", "title", "opened_at", "resolved_at"),
+            rows=good,
+        )
+
+    def _prune(self) -> int:
+        cutoff = retention_cutoff(self.today, self.retention_months).isoformat()
+        try:
+            with self.cache.engine.begin() as conn:
+                pruned = conn.exec_driver_sql(
+                    "DELETE FROM samples WHERE period_start < ?", (cutoff,)
+                ).rowcount
+                conn.exec_driver_sql("DELETE FROM period_notes WHERE period_start < ?", (cutoff,))
+        except (OperationalError, DBAPIError) as exc:
+            raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+        return int(pruned)
+
+
+def _client_keys(stream: Stream, good: list[tuple[Any, ...]], client_ids: dict[str, int]) -> set[str]:
+    if stream is CLIENTS:
+        return {row[0] for row in good}
+    by_id = {v: k for k, v in client_ids.items()}
+    index = 0 if stream is not INCIDENTS else 1
+    return {by_id[row[index]] for row in good if row[index] in by_id}
+
+
+def _contract_message(exc: BaseException, stream: Stream, source: Source) -> str:
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return (
+        f"source {source.name!r} cannot be read: {first} "
+        f"(the contract expects a table or view {stream.table}; see docs/warehouse-contract.md)"
+    )
+
+
+def sync_source(
+    cache: Cache,
+    catalog: Catalog,
+    source: Source,
+    *,
+    password: str | None = None,
+    **options: Any,
+) -> SyncSummary:
+    return Syncer(cache, catalog, **options).sync(source, password=password)
