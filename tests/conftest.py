@@ -6,8 +6,12 @@ import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pg import PgServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,3 +64,68 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo-warehouse.sqlite"
     generate_demo(path, catalog=load_catalog(), today=TODAY)
     return path
+
+
+@pytest.fixture(scope="session")
+def synced_demo_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache with the demo warehouse synced into it, made once; copy it with `synced_cache`."""
+    from csconsole.cache import Cache
+    from csconsole.catalog import load_catalog
+    from csconsole.models import Source, utcnow
+    from csconsole.sync import Syncer
+
+    path = tmp_path_factory.mktemp("synced") / "cache.sqlite"
+    with Cache.open(path) as cache:
+        with cache.session() as session:
+            source = Source(
+                name="demo", kind="sql", url=f"sqlite:///{demo_warehouse}", created_at=utcnow()
+            )
+            session.add(source)
+        summary = Syncer(cache, load_catalog(), today=TODAY).sync(source)
+        assert summary.status == "ok", summary.message
+    return path
+
+
+@pytest.fixture
+def synced_cache(synced_demo_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A private copy of the demo-synced cache."""
+    import shutil
+
+    from csconsole.cache import Cache
+
+    path = tmp_path / "synced.sqlite"
+    shutil.copy(synced_demo_file, path)
+    c = Cache.open(path)
+    yield c
+    c.close()
+
+
+# --- PostgreSQL (tests/pg.py): one throwaway server per session, a fresh database per test ---
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server. Skips where none can start, but fails under CI=true."""
+    from pg import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PgServer) -> Iterator[str]:
+    """A new empty database for this test, as a URL without the password (``postgres.password``)."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(name)
+    yield postgres.url(name)
+    postgres.drop_database(name)

@@ -1,0 +1,1 @@
+"""The Qt console. The only package that imports PySide6."""

@@ -1,0 +1,141 @@
+"""The cache: WAL, migrations in place, old caches keep every row, newer caches refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from csconsole.cache import Cache, cache_engine, head_revision, upgrade
+from csconsole.errors import CacheError
+from csconsole.models import Base
+
+FIRST_REVISION = "0001"
+
+#: One row for every table of the first revision, as an old release would have written them.
+FIRST_REVISION_ROWS = {
+    "sources": {"id": 1, "name": "warehouse", "kind": "sql", "url": "postgresql+psycopg://u@h/db",
+                "needs_password": True, "created_at": "2025-01-02 03:04:05.000000",
+                "last_success_at": None},
+    "source_watermarks": {"source_id": 1, "stream": "samples",
+                          "value": '["2025-01-02 00:00:00.000000", 41]'},
+    "clients": {"id": 7, "key": "CL-007", "name": "Café <Lumière> & Co 🚀", "tier": "essential",
+                "package_value": 2500.0, "start_date": "2024-05-01", "csm": "Maya",
+                "technical_lead": "Tom", "contact_name": "Léa", "contact_email": "lea@x.example",
+                "team_size": 5, "hourly_rate": 45.0, "cost_per_error": 75.0, "source_id": 1,
+                "synced_at": "2025-01-02 03:04:05.000000"},
+    "client_targets": {"client_id": 7, "metric": "time_saved", "target": 15.0},
+    "samples": {"client_id": 7, "metric": "uptime", "period_start": "2024-12-02",
+                "grain": "week", "value": 99.8, "source_id": 1},
+    "period_notes": {"client_id": 7, "period_start": "2024-12-02", "note": "Smooth start\r\n<ok>"},
+    "incidents": {"id": 3, "key": "CL-007-INC-1", "client_id": 7, "severity": "minor",
+                  "title": "Slow sync", "opened_at": "2024-12-03 09:00:00.000000",
+                  "resolved_at": None, "source_id": 1},
+}  # fmt: skip
+
+
+def test_new_cache_is_at_head_in_wal_mode(tmp_path: Path) -> None:
+    with Cache.open(tmp_path / "c.sqlite") as cache:
+        assert cache.revision() == head_revision()
+        with cache.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
+    """The ORM models and the Alembic migrations describe the same tables."""
+    with Cache.open(tmp_path / "c.sqlite") as cache, cache.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_cache_from_the_first_revision_upgrades_and_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = cache_engine(path)
+    upgrade(engine, path=path, revision=FIRST_REVISION)
+    with engine.begin() as conn:
+        assert set(inspect(conn).get_table_names()) >= set(FIRST_REVISION_ROWS)
+        for table, row in FIRST_REVISION_ROWS.items():
+            columns = ", ".join(row)
+            marks = ", ".join(f":{c}" for c in row)
+            conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"), row)
+    engine.dispose()
+
+    with Cache.open(path) as cache:
+        assert cache.revision() == head_revision() != FIRST_REVISION
+        with cache.engine.connect() as conn:
+            for table, row in FIRST_REVISION_ROWS.items():
+                found = conn.execute(text(f"SELECT {', '.join(row)} FROM {table}")).mappings().all()
+                assert [dict(r) for r in found] == [row], table
+
+
+def test_orm_reads_the_upgraded_rows_with_types(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    engine = cache_engine(path)
+    upgrade(engine, path=path, revision=FIRST_REVISION)
+    with engine.begin() as conn:
+        for table in ("sources", "clients"):
+            row = FIRST_REVISION_ROWS[table]
+            conn.execute(
+                text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"),
+                row,
+            )
+    engine.dispose()
+    from csconsole.models import Client
+
+    with Cache.open(path) as cache, cache.session() as session:
+        client = session.get(Client, 7)
+        assert client is not None
+        assert client.name == "Café <Lumière> & Co 🚀"
+        assert client.start_date == date(2024, 5, 1)
+        assert client.synced_at.tzinfo is not None
+        assert client.synced_at.replace(tzinfo=None) == datetime(2025, 1, 2, 3, 4, 5)
+
+
+def test_a_cache_from_a_newer_csconsole_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    Cache.open(path).close()
+    engine = cache_engine(path)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    engine.dispose()
+    with pytest.raises(CacheError, match="newer csconsole"):
+        Cache.open(path)
+    # Refused, not downgraded: the revision is still the newer one.
+    engine = cache_engine(path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "9999_future"
+    engine.dispose()
+
+
+def test_a_file_that_is_not_a_cache_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "photo.sqlite"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    with pytest.raises(CacheError) as err:
+        Cache.open(path)
+    assert "not a csconsole cache" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_cache_in_an_unwritable_place_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(CacheError) as err:
+        Cache.open(blocker / "sub" / "cache.sqlite")
+    assert "\n" not in str(err.value)
+
+
+def test_session_rolls_back_on_error(cache: Cache) -> None:
+    from csconsole.models import Source, utcnow
+
+    with pytest.raises(RuntimeError), cache.session() as session:
+        session.add(Source(name="x", kind="sql", url="sqlite://", created_at=utcnow()))
+        session.flush()
+        raise RuntimeError("boom")
+    with cache.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sources").scalar_one() == 0
