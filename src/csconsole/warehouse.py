@@ -103,7 +103,8 @@ def parse_url(url: str) -> URL:
 
 def public_url(url: URL) -> str:
     """The URL as stored and shown: never with a password."""
-    return url.set(password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) means "leave unchanged"; the tuple replace really drops it.
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 def connect_engine(url: URL) -> Engine:
