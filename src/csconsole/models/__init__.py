@@ -6,10 +6,13 @@ data that users type arrives with later revisions and is never touched by a sync
 """
 
 from csconsole.models.base import Base, UTCDateTime, utcnow
+from csconsole.models.local import Alert, AlertChecklistItem, StatusHistory
 from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
 from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
 
 __all__ = [
+    "Alert",
+    "AlertChecklistItem",
     "Base",
     "Client",
     "ClientTarget",
@@ -19,6 +22,7 @@ __all__ = [
     "Sample",
     "Source",
     "SourceWatermark",
+    "StatusHistory",
     "SyncRun",
     "UTCDateTime",
     "utcnow",
