@@ -82,7 +82,9 @@ def test_orm_reads_the_upgraded_rows_with_types(tmp_path: Path) -> None:
         for table in ("sources", "clients"):
             row = FIRST_REVISION_ROWS[table]
             conn.execute(
-                text(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"),
+                text(
+                    f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"
+                ),
                 row,
             )
     engine.dispose()
@@ -109,7 +111,10 @@ def test_a_cache_from_a_newer_csconsole_is_refused(tmp_path: Path) -> None:
     # Refused, not downgraded: the revision is still the newer one.
     engine = cache_engine(path)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "9999_future"
+        assert (
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+            == "9999_future"
+        )
     engine.dispose()
 
 

@@ -104,7 +104,9 @@ clients = ["CL-005"]
 def test_custom_kpi_for_one_client_needs_no_code(tmp_path: Path) -> None:
     catalog = load_catalog([_write(tmp_path / "extra", GOOD)])
     assert "kpi_x" in {m.key for m in catalog.metrics_for(tier="enterprise", client_key="CL-005")}
-    assert "kpi_x" not in {m.key for m in catalog.metrics_for(tier="enterprise", client_key="CL-009")}
+    assert "kpi_x" not in {
+        m.key for m in catalog.metrics_for(tier="enterprise", client_key="CL-009")
+    }
 
 
 def test_default_catalog_reads_catalog_d_in_the_data_folder(isolated_home: Path) -> None:

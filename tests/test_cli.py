@@ -7,9 +7,9 @@ from pathlib import Path
 
 import keyring
 import pytest
+from tests.conftest import TODAY
 
 from csconsole.cli import main
-from tests.conftest import TODAY
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -49,7 +49,9 @@ def test_cache_from_the_environment(
     assert (tmp_path / "env.sqlite").exists()
 
 
-def test_sync_with_no_sources_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_sync_with_no_sources_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "sync", "--cache", str(tmp_path / "c.sqlite"))
     assert code == 1
     assert_one_line_error(err)
@@ -95,15 +97,28 @@ def test_user_errors_are_one_line_without_traceback(
     assert fragment in err
 
 
-def test_a_failing_source_exits_non_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_failing_source_exits_non_zero(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     cache = str(tmp_path / "c.sqlite")
-    run(capsys, "source", "add", "gone", "--url", f"sqlite:///{tmp_path}/no/such.sqlite", "--cache", cache)
+    run(
+        capsys,
+        "source",
+        "add",
+        "gone",
+        "--url",
+        f"sqlite:///{tmp_path}/no/such.sqlite",
+        "--cache",
+        cache,
+    )
     code, _, err = run(capsys, "sync", "--cache", cache)
     assert code == 1
     assert "gone: sync failed" in err
 
 
-def test_warehouse_init_creates_the_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_warehouse_init_creates_the_contract(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     target = tmp_path / "wh.sqlite"
     code, out, _ = run(capsys, "warehouse", "init", f"sqlite:///{target}")
     assert code == 0 and "sqlite" in out
@@ -112,7 +127,9 @@ def test_warehouse_init_creates_the_contract(capsys: pytest.CaptureFixture[str],
     assert {"cs_clients", "cs_client_targets", "cs_metric_samples", "cs_incidents"} <= tables
 
 
-def test_sync_json_summary(capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_warehouse: Path) -> None:
+def test_sync_json_summary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_warehouse: Path
+) -> None:
     cache = str(tmp_path / "c.sqlite")
     run(capsys, "source", "add", "wh", "--url", f"sqlite:///{demo_warehouse}", "--cache", cache)
     code, out, _ = run(capsys, "sync", "--json", "--cache", cache)

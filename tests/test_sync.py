@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.models import Source, utcnow
-from csconsole.sync import SyncProgress, Syncer, retention_cutoff
-from tests.conftest import TODAY
+from csconsole.sync import Syncer, SyncProgress, retention_cutoff
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 
@@ -62,7 +62,9 @@ def test_first_sync_copies_every_row_and_second_changes_nothing(
         warehouse, "SELECT count(*) FROM cs_incidents"
     )
     assert first.rejected_total == 0
-    assert first.inserted == samples + 40 + 40 + count(warehouse, "SELECT count(*) FROM cs_incidents")
+    assert first.inserted == samples + 40 + 40 + count(
+        warehouse, "SELECT count(*) FROM cs_incidents"
+    )
     assert len(first.changed_clients) == 40
 
     second = Syncer(cache, catalog, today=TODAY).sync(source)
@@ -89,7 +91,9 @@ def test_sync_picks_up_only_what_changed(cache: Cache, catalog: Catalog, warehou
             f"WHERE sample_id IN ({','.join('?' * 5)})",
             (STAMP, *ids[:5]),
         )
-        conn.execute("UPDATE cs_metric_samples SET updated_at = ? WHERE sample_id = ?", (STAMP, ids[5]))
+        conn.execute(
+            "UPDATE cs_metric_samples SET updated_at = ? WHERE sample_id = ?", (STAMP, ids[5])
+        )
         conn.executemany(
             "INSERT INTO cs_metric_samples (client_id, metric, period_start, grain, value, updated_at) "
             "VALUES ('CL-002', 'satisfaction', ?, 'day', 9.5, ?)",
@@ -146,10 +150,14 @@ def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
     assert "rejected" in summary.text() and "unknown client" in summary.text()
     with cache.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT reason, raw_json FROM rejected_rows").all()
-        values = conn.exec_driver_sql(
-            "SELECT value FROM samples s JOIN clients c ON c.id = s.client_id "
-            "WHERE c.key = 'CL-001' AND metric = 'satisfaction' AND period_start >= '2026-11-18'"
-        ).scalars().all()
+        values = (
+            conn.exec_driver_sql(
+                "SELECT value FROM samples s JOIN clients c ON c.id = s.client_id "
+                "WHERE c.key = 'CL-001' AND metric = 'satisfaction' AND period_start >= '2026-11-18'"
+            )
+            .scalars()
+            .all()
+        )
     assert len(stored) == len(BAD_ROWS) + 1
     assert sorted(values) == [9.1, 9.2]  # the duplicate did not overwrite the first row
     assert any(json.loads(raw)["client_id"] == "CL-999" for _, raw in stored)
@@ -211,7 +219,9 @@ def test_an_unreachable_source_fails_in_one_line_and_keeps_the_cache(
     assert count(synced_cache, "SELECT count(*) FROM samples") == before
 
 
-def test_a_database_without_the_contract_is_named(cache: Cache, catalog: Catalog, tmp_path: Path) -> None:
+def test_a_database_without_the_contract_is_named(
+    cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     other = tmp_path / "other.sqlite"
     sqlite3.connect(other).close()
     summary = Syncer(cache, catalog, today=TODAY).sync(add_source(cache, other))
@@ -231,9 +241,9 @@ def test_cancel_keeps_finished_batches_and_the_next_run_completes(
         if p.stream == "samples" and p.done >= 20_000:
             cancel.set()
 
-    summary = Syncer(cache, catalog, today=TODAY, batch_size=10_000, progress=progress, cancel=cancel).sync(
-        source
-    )
+    summary = Syncer(
+        cache, catalog, today=TODAY, batch_size=10_000, progress=progress, cancel=cancel
+    ).sync(source)
     assert summary.status == "cancelled"
     assert count(cache, "SELECT count(*) FROM samples") == 20_000
     assert seen[-1].total == count(warehouse, "SELECT count(*) FROM cs_metric_samples")
@@ -295,5 +305,7 @@ def test_a_killed_sync_leaves_a_consistent_cache_and_the_next_run_finishes(
             warehouse, "SELECT count(*) FROM cs_metric_samples"
         )
         with cache.engine.connect() as conn:
-            statuses = conn.exec_driver_sql("SELECT status FROM sync_runs ORDER BY id").scalars().all()
+            statuses = (
+                conn.exec_driver_sql("SELECT status FROM sync_runs ORDER BY id").scalars().all()
+            )
     assert statuses == ["interrupted", "ok"]

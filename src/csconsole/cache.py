@@ -98,7 +98,9 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CacheError(f"cannot create the cache folder {path.parent}: {exc.strerror}") from None
+            raise CacheError(
+                f"cannot create the cache folder {path.parent}: {exc.strerror}"
+            ) from None
         engine = cache_engine(path)
         try:
             if migrate:

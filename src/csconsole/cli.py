@@ -14,9 +14,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csconsole import __version__
 from csconsole.errors import KnownError, NoKeyringError
+
+if TYPE_CHECKING:
+    from csconsole.cache import Cache
+    from csconsole.models import Source
 
 log = logging.getLogger("csconsole")
 
@@ -32,6 +37,8 @@ def _setup_logging() -> None:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("csconsole")
+    for old in root.handlers:  # a second main() in one process (tests) reopens the log
+        old.close()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
@@ -43,7 +50,7 @@ def _cache_path(args: argparse.Namespace) -> Path:
     return Path(args.cache) if args.cache else default_cache_path()
 
 
-def _open_cache(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open_cache(args: argparse.Namespace) -> Cache:
     from csconsole.cache import Cache
 
     return Cache.open(_cache_path(args))
@@ -54,7 +61,7 @@ def _read_stdin_secret() -> str:
     return line.rstrip("\r\n")
 
 
-def _source_password(source, args: argparse.Namespace) -> str | None:  # type: ignore[no-untyped-def]
+def _source_password(source: Source, args: argparse.Namespace) -> str | None:
     """The password for a source: stdin if asked, else keyring, else a prompt for this run."""
     from csconsole import credentials
 
@@ -117,7 +124,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with _open_cache(args) as cache:
         sources = [get_source(cache, args.source)] if args.source else list_sources(cache)
         if not sources:
-            raise KnownError("no sources are configured: run 'csconsole demo' or 'csconsole source add'")
+            raise KnownError(
+                "no sources are configured: run 'csconsole demo' or 'csconsole source add'"
+            )
         settings = Settings.load()
         syncer = Syncer(
             cache,
@@ -184,9 +193,15 @@ def cmd_source_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not sources:
-        print("No sources. Add one with 'csconsole source add NAME --url URL' or run 'csconsole demo'.")
+        print(
+            "No sources. Add one with 'csconsole source add NAME --url URL' or run 'csconsole demo'."
+        )
     for s in sources:
-        when = s.last_success_at.astimezone().strftime("%Y-%m-%d %H:%M") if s.last_success_at else "never"
+        when = (
+            s.last_success_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            if s.last_success_at
+            else "never"
+        )
         print(f"{s.name}\t{s.url}\tlast synced: {when}")
     return EXIT_OK
 

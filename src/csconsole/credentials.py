@@ -7,6 +7,8 @@ and callers ask for the secret for this run only.
 
 from __future__ import annotations
 
+import contextlib
+
 import keyring
 import keyring.errors
 from keyring.backends import fail
@@ -44,7 +46,9 @@ def store_password(source_name: str, password: str) -> None:
     try:
         keyring.set_password(SERVICE, _account(source_name), password)
     except keyring.errors.KeyringError as exc:
-        raise NoKeyringError(f"the keyring refused to store the password: {type(exc).__name__}") from None
+        raise NoKeyringError(
+            f"the keyring refused to store the password: {type(exc).__name__}"
+        ) from None
 
 
 def get_password(source_name: str) -> str | None:
@@ -59,7 +63,5 @@ def get_password(source_name: str) -> str | None:
 def delete_password(source_name: str) -> None:
     if not keyring_usable():
         return
-    try:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(SERVICE, _account(source_name))
-    except keyring.errors.PasswordDeleteError:
-        pass

@@ -66,7 +66,18 @@ COMPANY_NAMES = [
 ]  # fmt: skip
 CSMS = ["Maya Okafor", "Daniel Brooks", "Priya Raman", "Lucas Meyer"]
 TECH_LEADS = ["Sofia García", "Tom Lindqvist", "Aisha Bello"]
-CONTACT_FIRST = ["Alex", "Jordan", "Sam", "Morgan", "Taylor", "Chris", "Renée", "Noah", "Léa", "Omar"]
+CONTACT_FIRST = [
+    "Alex",
+    "Jordan",
+    "Sam",
+    "Morgan",
+    "Taylor",
+    "Chris",
+    "Renée",
+    "Noah",
+    "Léa",
+    "Omar",
+]
 CONTACT_LAST = ["Nguyen", "Smith", "Kowalski", "O'Brien", "Haddad", "Schmidt", "Silva", "Park"]
 
 
@@ -124,7 +135,9 @@ def _tier_for(i: int) -> tuple[str, float]:
     return "essential", 2500.0
 
 
-def generate_demo(path: Path, *, catalog: Catalog, today: date | None = None, seed: int = DEMO_SEED) -> int:
+def generate_demo(
+    path: Path, *, catalog: Catalog, today: date | None = None, seed: int = DEMO_SEED
+) -> int:
     """Write the demo warehouse to ``path`` (replacing it atomically); returns the sample count.
 
     Data run from the first month the retention keeps up to yesterday: 24 complete
@@ -142,7 +155,9 @@ def generate_demo(path: Path, *, catalog: Catalog, today: date | None = None, se
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp)
     try:
-        conn.executescript((resources_dir() / "warehouse" / "sqlite.sql").read_text(encoding="utf-8"))
+        conn.executescript(
+            (resources_dir() / "warehouse" / "sqlite.sql").read_text(encoding="utf-8")
+        )
         clients, targets, samples, incidents = [], [], [], []
         for i, name in enumerate(COMPANY_NAMES):
             key = f"CL-{i + 1:03d}"
@@ -170,7 +185,9 @@ def generate_demo(path: Path, *, catalog: Catalog, today: date | None = None, se
                 metric_list += [m for m in catalog.metrics.values() if m.group == "lead_delivery"]
             begin = max(first, start)
             for metric in metric_list:
-                samples += _series(metric, story, begin, first, last_day, projection, team, tier, rng, gen, key)
+                samples += _series(
+                    metric, story, begin, first, last_day, projection, team, tier, rng, gen, key
+                )
             incidents += _incidents(key, story, begin, last_day, rng)
         samples.sort(key=lambda s: (s[5], s[0], s[1], s[2]))  # load order: by updated_at
         conn.executemany("INSERT INTO cs_clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", clients)
@@ -190,9 +207,11 @@ def generate_demo(path: Path, *, catalog: Catalog, today: date | None = None, se
 
 def _loaded_at(period_end: date) -> str:
     """Samples reach the warehouse at 02:00 UTC the day after their period ends."""
-    return datetime.combine(period_end + timedelta(days=1), datetime.min.time()).replace(
-        hour=2
-    ).strftime(TIMESTAMP_FORMAT)
+    return (
+        datetime.combine(period_end + timedelta(days=1), datetime.min.time())
+        .replace(hour=2)
+        .strftime(TIMESTAMP_FORMAT)
+    )
 
 
 def _periods(metric: Metric, begin: date, last_day: date) -> list[tuple[date, date, str]]:
@@ -299,10 +318,18 @@ def _incidents(
     key: str, story: Story, begin: date, last_day: date, rng: random.Random
 ) -> list[tuple[str, str, str, str, str, str | None, str]]:
     titles = {
-        "minor": ["Slow CRM sync overnight", "Report e-mail arrived late", "One workflow retried twice"],
-        "critical": ["Order intake automation stopped", "Invoices not generated", "CRM integration down"],
+        "minor": [
+            "Slow CRM sync overnight",
+            "Report e-mail arrived late",
+            "One workflow retried twice",
+        ],
+        "critical": [
+            "Order intake automation stopped",
+            "Invoices not generated",
+            "CRM integration down",
+        ],
     }
-    out = []
+    out: list[tuple[str, str, str, str, str, str | None, str]] = []
     span = (last_day - begin).days
     for n in range(rng.randint(1, 3)):
         severity = "critical" if rng.random() < 0.25 else "minor"
@@ -315,7 +342,9 @@ def _incidents(
             resolved_at.strftime(TIMESTAMP_FORMAT),
         ))  # fmt: skip
     if story.open_incident:
-        opened_at = datetime.combine(last_day - timedelta(days=2), datetime.min.time()).replace(hour=9)
+        opened_at = datetime.combine(last_day - timedelta(days=2), datetime.min.time()).replace(
+            hour=9
+        )
         out.append((
             f"{key}-INC-OPEN", key, story.open_incident, titles[story.open_incident][0],
             opened_at.strftime(TIMESTAMP_FORMAT), None, opened_at.strftime(TIMESTAMP_FORMAT),

@@ -32,7 +32,7 @@ class NoKeyringError(KnownError):
     """No usable keyring backend: secrets can only be used for this run."""
 
 
-class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+class Cancelled(Exception):
     """Raised inside long jobs when the user cancelled them."""
 
 

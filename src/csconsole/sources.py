@@ -97,7 +97,11 @@ def test_source(source: Source, *, password: str | None = None) -> str:
                 for s in STREAMS
             }
     except DBAPIError as exc:
-        raise SourceError(describe_source_error(exc, name=source.name, secrets=[password or ""])) from None
+        raise SourceError(
+            describe_source_error(exc, name=source.name, secrets=[password or ""])
+        ) from None
     finally:
         engine.dispose()
-    return f"source {source.name!r} is reachable: " + ", ".join(f"{n} {t}" for t, n in counts.items())
+    return f"source {source.name!r} is reachable: " + ", ".join(
+        f"{n} {t}" for t, n in counts.items()
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from csconsole.errors import SourceError, scrub
@@ -29,7 +29,9 @@ class Stream:
     keys: tuple[str, ...]  # after updated_at, they make the order total
     dated: str | None = None  # a date column that the retention window filters on
 
-    def query(self, *, after: tuple[Any, ...] | None, since: Any | None) -> tuple[str, dict[str, Any]]:
+    def query(
+        self, *, after: tuple[Any, ...] | None, since: Any | None
+    ) -> tuple[str, dict[str, Any]]:
         """SQL and parameters for every row past the watermark ``after``."""
         order = ("updated_at", *self.keys)
         where = []
@@ -46,7 +48,9 @@ class Stream:
             sql += " WHERE " + " AND ".join(where)
         return sql + f" ORDER BY {', '.join(order)}", params
 
-    def count_query(self, *, after: tuple[Any, ...] | None, since: Any | None) -> tuple[str, dict[str, Any]]:
+    def count_query(
+        self, *, after: tuple[Any, ...] | None, since: Any | None
+    ) -> tuple[str, dict[str, Any]]:
         sql, params = self.query(after=after, since=since)
         body = sql.split(" ORDER BY ")[0].split(" FROM ", 1)[1]
         return f"SELECT count(*) FROM {body}", params
@@ -91,7 +95,9 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise SourceError(f"{url!r} is not a database URL (e.g. postgresql://user@host/db)") from None
+        raise SourceError(
+            f"{url!r} is not a database URL (e.g. postgresql://user@host/db)"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("postgresql", "sqlite"):

@@ -7,8 +7,8 @@ data that users type arrives with later revisions and is never touched by a sync
 
 from csconsole.models.base import Base, UTCDateTime, utcnow
 from csconsole.models.local import Alert, AlertChecklistItem, StatusHistory
-from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
 from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
+from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
 
 __all__ = [
     "Alert",

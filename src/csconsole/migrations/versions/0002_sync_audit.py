@@ -35,7 +35,10 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("summary_json", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["source_id"], ["sources.id"], name="fk_sync_runs_source_id_sources", ondelete="SET NULL"
+            ["source_id"],
+            ["sources.id"],
+            name="fk_sync_runs_source_id_sources",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_sync_runs"),
     )
@@ -49,7 +52,10 @@ def upgrade() -> None:
         sa.Column("raw_json", sa.Text(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["sync_runs.id"], name="fk_rejected_rows_run_id_sync_runs", ondelete="CASCADE"
+            ["run_id"],
+            ["sync_runs.id"],
+            name="fk_rejected_rows_run_id_sync_runs",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_rejected_rows"),
     )
