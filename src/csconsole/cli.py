@@ -112,6 +112,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             cache, catalog, today=today, retention_months=settings.retention_months
         ).sync(source)
         print(summary.text())
+        if summary.status == "ok":
+            from csconsole.cli_health import evaluate_after_sync
+
+            evaluate_after_sync(cache, today=today)
         return EXIT_OK if summary.status == "ok" else EXIT_ERROR
 
 
@@ -144,6 +148,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if not args.json:
                 stream = sys.stdout if summary.status == "ok" else sys.stderr
                 print(summary.text(), file=stream)
+        if failed < len(results):
+            from csconsole.cli_health import evaluate_after_sync
+
+            today = date.fromisoformat(args.today) if args.today else None
+            evaluate_after_sync(cache, today=today, quiet=args.json)
         if args.json:
             print(json.dumps([s.as_json() for s in results], indent=2, ensure_ascii=False))
         return EXIT_ERROR if failed else EXIT_OK
@@ -287,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.add_argument("--batch-size", type=int, metavar="N", help="rows per transaction")
     p.add_argument("--json", action="store_true", help="print the summaries as JSON")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_sync)
 
     source = sub.add_parser("source", parents=[common], help="manage data sources")
@@ -322,6 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", metavar="YYYY-MM", help="month of week numbers 1–5 in the sheet")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.set_defaults(func=cmd_import)
+
+    from csconsole.cli_health import add_health_commands
+
+    add_health_commands(sub, common)
     return parser
 
 

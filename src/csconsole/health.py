@@ -807,7 +807,8 @@ class HealthEngine:
             before = values.get((client.id, key, month - 1))
             value = here[0] if here else None
             carried = None
-            if here is None and month == self.current_month and before is not None:
+            targeted = target is not None and metric.direction in ("higher", "lower")
+            if here is None and targeted and month == self.current_month and before is not None:
                 # Month to date: no period of this metric's grain has ended yet this month.
                 following = _next_period(before[1], before[2])
                 if _period_end(following, before[2]) > yesterday:

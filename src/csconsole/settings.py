@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from csconsole.errors import KnownError
@@ -18,6 +18,10 @@ from csconsole.paths import settings_path
 class Settings:
     retention_months: int = 24
     sync_batch_size: int = 50_000
+    #: Overrides of the status bands in resources/health/bands.toml, e.g. {"shortfall_red": 0.25}.
+    health_bands: dict[str, float] = field(default_factory=dict)
+    #: Revenue attribution weights, e.g. {"revenue_direct": 0.9, ...}; empty: SPEC's defaults.
+    roi_weights: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -1,0 +1,316 @@
+"""The health commands of the command line: status, kpis, roi and alerts.
+
+Kept apart from ``cli.py`` so the parser there only registers them. Tables are for
+people (local times, arrows); ``--json`` output is for scripts and its shape is
+documented in docs/json.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from csconsole.cache import Cache
+from csconsole.errors import KnownError
+from csconsole.health import TREND_ARROWS, Bands, HealthEngine, fmt_value
+from csconsole.rollup import month_label, parse_month
+
+EXIT_OK = 0
+
+
+def _today(args: argparse.Namespace) -> date:
+    text = getattr(args, "today", None)
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise KnownError(f"--today {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _settings_bands() -> Bands:
+    from csconsole.settings import Settings
+
+    return Bands.load(getattr(Settings.load(), "health_bands", None) or {})
+
+
+def health_engine(cache: Cache, *, today: date) -> HealthEngine:
+    """The engine the command line and sync use, with the user's bands."""
+    from csconsole.catalog import default_catalog
+
+    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
+    return HealthEngine(cache, default_catalog(), today=today, bands=_settings_bands(), now=now)
+
+
+def evaluate_after_sync(
+    cache: Cache, *, today: date | None = None, quiet: bool = False
+) -> list[int]:
+    """Evaluate the latest complete month and the month to date, raising alerts."""
+    from csconsole.alerts import evaluate_alerts
+
+    engine = health_engine(cache, today=today or date.today())
+    raised = evaluate_alerts(engine)
+    if raised and not quiet:
+        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
+    return raised
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _open(args: argparse.Namespace) -> Cache:
+    from csconsole.cli import _open_cache
+
+    cache: Cache = _open_cache(args)
+    return cache
+
+
+def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
+    return parse_month(args.month) if getattr(args, "month", None) else engine.default_month()
+
+
+# --- status -------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from csconsole.alerts import evaluate_alerts
+
+    today = _today(args)
+    with _open(args) as cache:
+        engine = health_engine(cache, today=today)
+        month = parse_month(args.month) if args.month else None
+        client = engine.find_client(args.client) if args.client else None
+        if args.explain and client is None:
+            raise KnownError("--explain needs --client: it explains one client's status")
+        evaluate_alerts(engine)
+        month = month if month is not None else engine.default_month()
+        if args.explain:
+            assert client is not None
+            explanation = engine.explain(month, client=client)
+            if args.json:
+                _print_json(explanation.as_json())
+            else:
+                print("\n".join(explanation.lines()))
+            return EXIT_OK
+        evaluations = engine.evaluate(month, client=client)
+    if args.json:
+        _print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
+        return EXIT_OK
+    print(
+        f"Status for {month_label(month)}{' (month to date)' if month == engine.current_month else ''}"
+    )
+    print(f"{'CLIENT':<8} {'NAME':<28} {'TIER':<12} {'STATUS':<7} {'RATING':>6}   REASONS")
+    for e in evaluations:
+        rating = "—" if e.rating is None else f"{e.rating:.1f}"
+        reasons = e.reasons or ()
+        first = reasons[0].text if reasons else "all targeted metrics on target"
+        print(
+            f"{e.client_key:<8} {e.client_name[:28]:<28} {e.tier:<12} {e.status:<7} "
+            f"{rating:>6} {TREND_ARROWS[e.trend]} {first}"
+        )
+        for r in reasons[1:]:
+            print(f"{'':<70}{r.text}")
+    return EXIT_OK
+
+
+# --- kpis ---------------------------------------------------------------------------
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    with _open(args) as cache:
+        engine = health_engine(cache, today=_today(args))
+        client = engine.find_client(args.client)
+        month = _month(engine, args)
+        (evaluation,) = engine.evaluate(month, client=client)
+    if args.json:
+        _print_json(
+            {
+                "client": {"key": client.key, "name": client.name, "tier": client.tier},
+                "month": evaluation.month,
+                "complete": evaluation.complete,
+                "kpis": evaluation.as_json()["kpis"],
+            }
+        )
+        return EXIT_OK
+    print(f"{client.name} ({client.key}), {client.tier}, {evaluation.month}")
+    print(
+        f"{'METRIC':<34} {'VALUE':>14} {'TARGET':>14} {'VARIANCE':>9} {'BAND':<8} {'PREVIOUS':>14}"
+    )
+    for k in evaluation.kpis:
+        variance = "" if k.variance is None else f"{k.variance * 100:+.1f} %"
+        note = f"  (from {k.carried_from})" if k.carried_from else ""
+        print(
+            f"{k.label[:34]:<34} {fmt_value(k.value, k.unit):>14} {fmt_value(k.target, k.unit):>14} "
+            f"{variance:>9} {k.band:<8} {fmt_value(k.previous, k.unit):>14}{note}"
+        )
+    return EXIT_OK
+
+
+# --- roi ----------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:,.0f} %"
+
+
+def cmd_roi(args: argparse.Namespace) -> int:
+    from csconsole.roi import client_roi
+    from csconsole.settings import Settings
+
+    weights = getattr(Settings.load(), "roi_weights", None) or None
+    with _open(args) as cache:
+        engine = health_engine(cache, today=_today(args))
+        client = engine.find_client(args.client)
+        month = _month(engine, args)
+        engine.check_month(month)
+        report = client_roi(cache, client=client, month=month, weights=weights)
+    if args.json:
+        _print_json(report.as_json())
+        return EXIT_OK
+    cur = report.current
+    money = lambda v: fmt_value(round(v, 2), "$")  # noqa: E731
+    print(f"ROI of {client.name} ({client.key}) for {report.month}")
+    print(
+        f"  Time savings value     {money(cur.time_savings_value):>14}  ({cur.hours_saved:,.1f} h × ${client.hourly_rate:g})"
+    )
+    print(
+        f"  Error prevention value {money(cur.error_prevention_value):>14}  ({cur.errors_prevented:g} × ${client.cost_per_error:g})"
+    )
+    weights_text = ", ".join(
+        f"{k.removeprefix('revenue_')} {money(v)} × {report.weights[k]:g}"
+        for k, v in cur.revenue.items()
+    )
+    print(f"  Revenue attribution    {money(cur.revenue_attribution):>14}  ({weights_text})")
+    print(f"  System costs           {money(cur.system_costs):>14}")
+    print(f"  Monthly ROI            {_pct(cur.roi):>14}")
+    print(f"  Year-to-date ROI       {_pct(report.ytd_roi):>14}")
+    print(
+        f"  Cumulative ROI         {_pct(cur.cumulative_roi):>14}  (package {money(report.package_value)})"
+    )
+    payback = (
+        "not yet"
+        if report.payback_month is None
+        else f"{report.payback_month} (month {report.payback_months})"
+    )
+    print(f"  Payback                {payback:>14}")
+    print("  Trend: " + ", ".join(f"{m.month} {_pct(m.roi)}" for m in report.trend))
+    return EXIT_OK
+
+
+# --- alerts -------------------------------------------------------------------------
+
+
+def _left(seconds: float) -> str:
+    hours = abs(seconds) / 3600
+    text = f"{hours:.0f} h" if hours >= 1 else f"{abs(seconds) / 60:.0f} min"
+    return f"OVERDUE by {text}" if seconds < 0 else f"{text} left"
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from csconsole.alerts import list_alerts
+
+    now = datetime.now(UTC)
+    if getattr(args, "today", None):
+        now = datetime.combine(_today(args), now.time(), tzinfo=UTC)
+    with _open(args) as cache:
+        alerts = list_alerts(cache, include_closed=args.all, now=now)
+    if args.json:
+        _print_json([a.as_json(now) for a in alerts])
+        return EXIT_OK
+    if not alerts:
+        print("No open alerts." if not args.all else "No alerts.")
+    for a in alerts:
+        state = (
+            f"answered {_local(a.closed_at)} ({a.response_kind}: {a.response_note})"
+            if a.closed_at
+            else _left(a.time_left(now).total_seconds())
+        )
+        print(
+            f"#{a.id} {a.status.upper():<6} {a.client_key} {a.client_name} — {a.month}, "
+            f"was {a.previous_status or 'new'}; raised {_local(a.raised_at)}, due {_local(a.due_at)}: {state}"
+        )
+        print(f"    assigned to: {a.assigned_to}")
+        for reason in a.reasons:
+            print(f"    • {reason}")
+        for item in a.checklist:
+            print(f"    [{'x' if item.done else ' '}] {item.position}. {item.text}")
+    return EXIT_OK
+
+
+def cmd_alerts_respond(args: argparse.Namespace) -> int:
+    from csconsole.alerts import respond
+
+    with _open(args) as cache:
+        respond(cache, args.id, note=args.note, kind=args.kind, now=datetime.now(UTC))
+    print(f"Alert {args.id} answered and closed.")
+    return EXIT_OK
+
+
+def cmd_alerts_tick(args: argparse.Namespace) -> int:
+    from csconsole.alerts import tick
+
+    with _open(args) as cache:
+        tick(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
+    print(f"Alert {args.id}: action {args.item} {'unticked' if args.undo else 'done'}.")
+    return EXIT_OK
+
+
+def add_health_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register status, kpis, roi and alerts on the main parser's subcommands."""
+    from csconsole.alerts import RESPONSE_KINDS
+
+    def today_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("status", parents=[common], help="every client's status, worst first")
+    p.add_argument("--month", metavar="YYYY-MM", help="the month (default: this month to date)")
+    p.add_argument("--client", metavar="CLIENT", help="one client, by key or name")
+    p.add_argument("--json", action="store_true", help="print JSON (see docs/json.md)")
+    p.add_argument("--explain", action="store_true", help="why the client's status is what it is")
+    today_option(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("kpis", parents=[common], help="a client's metrics against target")
+    p.add_argument("--client", required=True, metavar="CLIENT", help="client key or name")
+    p.add_argument("--month", metavar="YYYY-MM")
+    p.add_argument("--json", action="store_true")
+    today_option(p)
+    p.set_defaults(func=cmd_kpis)
+
+    p = sub.add_parser("roi", parents=[common], help="a client's ROI figures and trend")
+    p.add_argument("--client", required=True, metavar="CLIENT", help="client key or name")
+    p.add_argument("--month", metavar="YYYY-MM")
+    p.add_argument("--json", action="store_true")
+    today_option(p)
+    p.set_defaults(func=cmd_roi)
+
+    alerts = sub.add_parser("alerts", parents=[common], help="open alerts, overdue first")
+    alerts.add_argument("--all", action="store_true", help="include answered alerts")
+    alerts.add_argument("--json", action="store_true")
+    today_option(alerts)
+    alerts.set_defaults(func=cmd_alerts)
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", metavar="ACTION")
+    p = alerts_sub.add_parser(
+        "respond", parents=[common], help="record a response and close the alert"
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--note", required=True, help="what was done")
+    p.add_argument("--kind", choices=RESPONSE_KINDS, default="note")
+    p.set_defaults(func=cmd_alerts_respond)
+    p = alerts_sub.add_parser(
+        "tick", parents=[common], help="tick one checklist action of an alert"
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("item", type=int, help="the action's number")
+    p.add_argument("--undo", action="store_true", help="untick it")
+    p.set_defaults(func=cmd_alerts_tick)
+
+
+__all__ = ["add_health_commands", "evaluate_after_sync", "health_engine"]
