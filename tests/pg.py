@@ -37,8 +37,19 @@ class ServerUnavailable(Exception):
     """No PostgreSQL server can be started here; the message says why."""
 
 
+#: Points the tests at another PostgreSQL installation's bin folder (e.g. Homebrew's).
+ENV_BIN_DIR = "CSCONSOLE_TEST_PG_BIN"
+
+
 def find_bin_dir() -> Path:
-    """The folder holding initdb, pg_ctl and postgres: the newest Debian one, else PATH."""
+    """The folder holding initdb, pg_ctl and postgres: $CSCONSOLE_TEST_PG_BIN, else the
+    newest Debian one, else PATH."""
+    override = os.environ.get(ENV_BIN_DIR)
+    if override:
+        folder = Path(override)
+        if all(os.access(folder / tool, os.X_OK) for tool in ("initdb", "pg_ctl", "postgres")):
+            return folder
+        raise ServerUnavailable(f"{ENV_BIN_DIR}={override} has no initdb, pg_ctl and postgres")
     candidates = sorted(
         (Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
         key=lambda p: _version_key(p.parent.name),

@@ -463,3 +463,32 @@ def test_wrong_password_fails_in_one_clear_line_without_the_password(
     assert "password authentication failed" in lines[0]
     assert wrong not in run.err + run.out
     assert "Traceback" not in run.err
+
+
+# --- the fixture itself: skip where no server can start, fail under CI=true ------------
+
+
+@pytest.mark.parametrize(
+    ("ci", "exit_code", "expected"),
+    [
+        ("", 0, "SKIPPED"),
+        ("true", 1, "PostgreSQL is required under CI=true"),
+    ],
+)
+def test_without_a_server_postgres_tests_skip_except_under_ci(
+    ci: str, exit_code: int, expected: str, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "CI": ci, "CSCONSOLE_TEST_PG_BIN": str(tmp_path / "no-postgres")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
+         f"{__file__}::test_warehouse_init_creates_the_contract_in_an_empty_database"],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).parents[1], timeout=120,
+        check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == exit_code, output
+    assert expected in output
+    assert "CSCONSOLE_TEST_PG_BIN" in output  # the reason is shown
