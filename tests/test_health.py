@@ -1,0 +1,374 @@
+"""Health rules, rollup and ROI: SPEC boundaries, the seeds' own figures, a hand-worked ROI."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from csconsole.errors import KnownError
+from csconsole.health import (
+    Bands,
+    HealthEngine,
+    IncidentInput,
+    MetricInput,
+    assess,
+    explain,
+    rating_of,
+    shortfall,
+    trend_of,
+)
+from csconsole.rollup import aggregate, month_index, parse_month, samples_frame
+from csconsole.roi import client_roi, monthly_roi_frame, ratio
+from health_helpers import add_client, add_samples, weekly
+
+BANDS = Bands()
+UNITS = {"satisfaction": "/10", "uptime": "%", "error_rate": "%", "user_adoption": "%"}
+DIRECTIONS = {"error_rate": "lower"}
+
+
+def metric(key: str, target: float | None, value: float | None) -> MetricInput:
+    return MetricInput(
+        key=key,
+        label=key,
+        unit=UNITS.get(key, "%"),
+        direction=DIRECTIONS.get(key, "higher"),
+        target=target,
+        value=value,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "target", "value", "expected"),
+    [
+        # shortfall bands: exactly 10 % and exactly 20 % short are yellow
+        ("user_adoption", 90, 81.0001, "green"),
+        ("user_adoption", 90, 81, "yellow"),
+        ("user_adoption", 90, 72, "yellow"),
+        ("user_adoption", 90, 71.99, "red"),
+        # lower is better: 0.55 and 0.6 against 0.5 are 10 % and 20 % above
+        ("error_rate", 0.5, 0.5, "green"),
+        ("error_rate", 0.5, 0.55, "yellow"),
+        ("error_rate", 0.5, 0.6, "yellow"),
+        ("error_rate", 0.5, 0.61, "red"),
+        # lower is better with target 0: any excess is a full shortfall
+        ("error_rate", 0, 0, "green"),
+        ("error_rate", 0, 0.01, "red"),
+        # satisfaction: 8.5 inclusive is yellow, 7 inclusive yellow, below 7 red
+        ("satisfaction", 8.5, 8.51, "green"),
+        ("satisfaction", 8.5, 8.5, "yellow"),
+        ("satisfaction", 8.5, 7.0, "yellow"),
+        ("satisfaction", 8.5, 6.99, "red"),
+        # uptime: 99 inclusive yellow, 95 inclusive yellow, below 95 red (shortfall alone is green)
+        ("uptime", 99.5, 99.01, "green"),
+        ("uptime", 99.5, 99.0, "yellow"),
+        ("uptime", 99.5, 95.0, "yellow"),
+        ("uptime", 99.5, 94.99, "red"),
+        # a targeted metric with no data is at least yellow; an untargeted one is ignored
+        ("user_adoption", 90, None, "yellow"),
+        ("user_adoption", None, None, "green"),
+        ("user_adoption", None, 10, "green"),
+    ],
+)
+def test_status_boundaries(key: str, target: float | None, value: float | None, expected: str) -> None:
+    result = assess(metrics=[metric(key, target, value)], incidents=[], bands=BANDS)
+    assert result.status == expected
+    if expected != "green":
+        assert result.reasons, "a non-green status always carries its reasons"
+
+
+@pytest.mark.parametrize(("severity", "expected"), [("critical", "red"), ("minor", "yellow")])
+def test_open_incident_sets_status(severity: str, expected: str) -> None:
+    incident = IncidentInput("INC-1", severity, "CRM down", "2026-11-01 09:00:00")
+    result = assess(metrics=[metric("user_adoption", 90, 95)], incidents=[incident], bands=BANDS)
+    assert result.status == expected
+    assert result.reasons[0].rule == "incident"
+
+
+def test_no_data_reason_says_so() -> None:
+    result = assess(metrics=[metric("user_adoption", 90, None)], incidents=[], bands=BANDS)
+    (reason,) = result.reasons
+    assert (reason.rule, reason.status) == ("no_data", "yellow")
+    assert "no data" in reason.text
+    assert result.kpis[0].band == "no data"
+    assert result.rating is None  # rating counts only metrics with data
+
+
+def test_bands_are_configurable() -> None:
+    wide = Bands.from_mapping({"shortfall_yellow": 0.15, "shortfall_red": 0.3})
+    m = [metric("user_adoption", 90, 77)]  # 14.4 % short
+    assert assess(metrics=m, incidents=[], bands=BANDS).status == "yellow"
+    assert assess(metrics=m, incidents=[], bands=wide).status == "green"
+    with pytest.raises(KnownError, match="unknown band"):
+        Bands.from_mapping({"nonsense": 1})
+    assert Bands.load() == Bands()  # the shipped file holds SPEC's defaults
+
+
+def test_seed_002_essential_dashboard() -> None:
+    """Time saved 17 h against 15 h projected: +13 %, on target. Adoption 80 % vs 90 %: 11 % short."""
+    time_saved = MetricInput("time_saved", "Time saved", "h/week", "higher", 15, 17)
+    adoption = MetricInput("user_adoption", "User adoption", "%", "higher", 90, 80)
+    result = assess(metrics=[time_saved, adoption], incidents=[], bands=BANDS)
+    kpi_time, kpi_adoption = result.kpis
+    assert round(kpi_time.variance * 100) == 13 and kpi_time.band == "green"
+    assert round(kpi_adoption.shortfall * 100) == 11 and kpi_adoption.band == "yellow"
+    assert result.status == "yellow"
+    assert result.reasons[0].metric == "user_adoption"
+
+
+def test_seed_002_weekly_tracking_sheet(catalog) -> None:  # type: ignore[no-untyped-def]
+    """The four weeks of the sheet aggregate with each metric's rule into one month."""
+    weeks = ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
+    rows = [
+        (1, m, w, "week", v)
+        for m, values in {
+            "uptime": [99.8, 99.5, 99.9, 99.7],
+            "time_saved": [16, 17, 15, 18],
+            "error_count": [1, 0, 1, 0],
+            "satisfaction": [8.5, 9.0, 8.8, 9.2],
+        }.items()
+        for w, v in zip(weeks, values, strict=True)
+    ]
+    monthly = aggregate(samples_frame(rows), rules={k: m.aggregate for k, m in catalog.metrics.items()})
+    values = dict(zip(monthly["metric"], monthly["value"], strict=True))
+    assert set(monthly["period"]) == {month_index(date(2026, 10, 1))}  # week of 26 Oct counts in October
+    assert values["uptime"] == pytest.approx(99.725)  # mean, never a sum
+    assert values["time_saved"] == pytest.approx(16.5)  # h/week, mean of the weeks
+    assert values["error_count"] == 2  # sum: the dashboard's "Errors: 2 this month"
+    assert values["satisfaction"] == pytest.approx(8.875)
+    inputs = [
+        MetricInput("uptime", "Uptime", "%", "higher", 99.5, values["uptime"]),
+        MetricInput("satisfaction", "Satisfaction", "/10", "higher", 8.5, values["satisfaction"]),
+        MetricInput("time_saved", "Time saved", "h/week", "higher", 15, values["time_saved"]),
+    ]
+    assert assess(metrics=inputs, incidents=[], bands=BANDS).status == "green"
+
+
+@pytest.mark.parametrize(
+    ("freq", "expected_periods"),
+    [("month", 2), ("quarter", 1), ("week", 3)],
+)
+def test_rollup_periods_and_rules(freq: str, expected_periods: int) -> None:
+    rows = [
+        (1, "m", "2026-10-26", "week", 2.0),  # straddles into November: belongs to October
+        (1, "m", "2026-10-19", "week", 4.0),
+        (1, "m", "2026-11-02", "week", 6.0),
+    ]
+    out = aggregate(samples_frame(rows), rules={"m": "sum"}, freq=freq)  # type: ignore[arg-type]
+    assert len(out) == expected_periods
+    if freq == "month":
+        assert out["value"].tolist() == [6.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"), [("mean", 2.0), ("sum", 6.0), ("max", 3.0), ("last", 1.0)]
+)
+def test_rollup_rules(rule: str, expected: float) -> None:
+    rows = [(1, "m", "2026-10-01", "day", 2.0), (1, "m", "2026-10-31", "day", 1.0), (1, "m", "2026-10-15", "day", 3.0)]
+    out = aggregate(samples_frame(rows), rules={"m": rule})
+    assert out["value"].tolist() == [expected]
+
+
+def test_month_edges() -> None:
+    rows = [(1, "m", "2026-09-30", "day", 1.0), (1, "m", "2026-10-01", "day", 5.0), (1, "m", "2026-10-31", "day", 7.0)]
+    out = aggregate(samples_frame(rows), rules={"m": "mean"})
+    assert out["value"].tolist() == [1.0, 6.0]
+    assert parse_month("2026-10") == month_index(date(2026, 10, 1))
+    for bad in ("2026-13", "10/2026", "2026-1"):
+        with pytest.raises(KnownError):
+            parse_month(bad)
+
+
+def test_rating_and_trend() -> None:
+    on_target = [
+        MetricInput("a", "a", "%", "higher", 90, 90),
+        MetricInput("b", "b", "%", "lower", 0.5, 0.5),
+    ]
+    assert assess(metrics=on_target, incidents=[], bands=BANDS).rating == 9.1
+    better = [
+        MetricInput("a", "a", "%", "higher", 90, 99),
+        MetricInput("b", "b", "%", "lower", 0.5, 0.5 / 1.1),
+    ]
+    assert assess(metrics=better, incidents=[], bands=BANDS).rating == 10.0
+    assert rating_of([1.1, 1.1, 0.0]) == round(10 * (2.2 / 3) / 1.1, 1)
+    assert shortfall(actual=0, target=0, direction="lower") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("rating", "previous", "expected"),
+    [(9.3, 9.0, "steady"), (8.7, 9.0, "steady"), (9.4, 9.0, "up"), (8.6, 9.0, "down"), (9.0, None, None)],
+)
+def test_trend(rating: float, previous: float | None, expected: str | None) -> None:
+    assert trend_of(rating, previous) == expected
+
+
+def test_explain_new_and_cleared_reasons() -> None:
+    from csconsole.health import Evaluation
+
+    def ev(month: str, adoption: float, satisfaction: float) -> Evaluation:
+        a = assess(
+            metrics=[metric("user_adoption", 90, adoption), metric("satisfaction", 8.5, satisfaction)],
+            incidents=[],
+            bands=BANDS,
+        )
+        return Evaluation("CL-1", "One", "essential", month, True, a.status, a.reasons, a.kpis, a.rating, None, None, ())
+
+    before, after = ev("2026-09", 80, 9.0), ev("2026-10", 95, 6.5)
+    result = explain(after, before)
+    assert {r.key for r in result.new_reasons} == {("satisfaction", "satisfaction"), ("shortfall", "satisfaction")}
+    assert {r.key for r in result.cleared_reasons} == {("shortfall", "user_adoption")}
+    moves = {m.metric: m for m in result.moves}
+    assert moves["satisfaction"].change == pytest.approx(-2.5)
+    assert (moves["user_adoption"].band_before, moves["user_adoption"].band_after) == ("yellow", "green")
+    text = "\n".join(result.lines())
+    assert "RED in 2026-10; it was YELLOW in 2026-09" in text and "Cleared" in text
+
+
+# --- ROI ----------------------------------------------------------------------------
+
+
+def test_seed_001_roi_framework() -> None:
+    """Seed 001: costs $12 + $89 + $0 = $101 a month; benefits $40,950 + $52,313 + $6,375.
+
+    The seed states a monthly ROI of 98,567 %. By its own formula (value − costs) / costs
+    it is (99,638 − 101) / 101 = 985.51…, i.e. 98,551 %: the seed's figure is wrong
+    (it matches neither that nor value / costs = 98,651 %).
+    """
+    rows = [
+        *[(1, "time_saved", w, "week", h) for w, h in zip(
+            ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"], [200, 210, 205, 204], strict=True)],
+        (1, "errors_prevented", "2026-10-01", "month", 51),
+        (1, "revenue_direct", "2026-10-01", "month", 50_000),
+        (1, "revenue_assisted", "2026-10-01", "month", 14_626),
+        (1, "revenue_influenced", "2026-10-01", "month", 0),
+        (1, "system_costs", "2026-10-01", "month", 12 + 89 + 0),
+    ]  # fmt: skip
+    month = month_index(date(2026, 10, 1))
+    frame = monthly_roi_frame(
+        samples_frame(rows),
+        hourly_rate=50,  # 819 h × $50 = $40,950
+        cost_per_error=125,  # 51 × $125 = $6,375
+        weights={"revenue_direct": 0.9, "revenue_assisted": 0.5, "revenue_influenced": 0.25},
+        first_month=month,
+        last_month=month,
+    )
+    row = frame.loc[month]
+    assert row["time_savings_value"] == pytest.approx(40_950)
+    assert row["revenue_attribution"] == pytest.approx(52_313)  # 45,000 + 7,313
+    assert row["error_prevention_value"] == pytest.approx(6_375)
+    assert row["value"] == pytest.approx(99_638)
+    assert row["system_costs"] == 101
+    roi = ratio(row["value"], row["system_costs"])
+    assert roi is not None
+    assert round(roi * 100) == 98_551
+    assert round(roi * 100) != 98_567
+
+
+def test_hand_worked_roi(cache) -> None:  # type: ignore[no-untyped-def]
+    """A client at $50/h, $100 per error, package $1,000, started January 2026.
+
+    January: time saved 10 + 12 + 8 + 10 h (weeks starting 5, 12, 19, 26 Jan; the last
+      runs into February but counts in January) = 40 h × $50 = $2,000;
+      errors prevented 3 + 2 + 1 + 4 = 10 × $100 = $1,000;
+      revenue direct $1,000 × 0.9 + assisted $400 × 0.5 + influenced $200 × 0.25 = $1,150;
+      value $4,150; costs $100 → monthly ROI (4,150 − 100) / 100 = 40.5 (4,050 %);
+      cumulative (4,150 − 1,000 − 100) / (1,000 + 100) = 3,050 / 1,100 = 2.7727;
+      cumulative value 4,150 ≥ 1,100 → payback in January, month 1.
+    February: time saved 10 h (week of 2 Feb) = $500; costs $100; ROI (500 − 100)/100 = 4.0;
+      cumulative value 4,650, costs 200 → (4,650 − 1,000 − 200) / 1,200 = 2.875;
+      year to date (4,650 − 200) / 200 = 22.25.
+    """
+    cid = add_client(cache, start=date(2026, 1, 1))
+    add_samples(cache, cid, weekly("time_saved", ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02"], [10, 12, 8, 10, 10]))
+    add_samples(cache, cid, weekly("errors_prevented", ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"], [3, 2, 1, 4]))
+    add_samples(cache, cid, [
+        ("revenue_direct", "2026-01-01", "month", 1000), ("revenue_assisted", "2026-01-01", "month", 400),
+        ("revenue_influenced", "2026-01-01", "month", 200), ("system_costs", "2026-01-01", "month", 100),
+        ("system_costs", "2026-02-01", "month", 100),
+    ])  # fmt: skip
+    engine = HealthEngine(cache, _catalog(), today=date(2026, 3, 10))
+    client = engine.find_client("test client")
+    report = client_roi(cache, client=client, month=parse_month("2026-02"))
+    jan, feb = report.trend
+    assert (jan.hours_saved, jan.time_savings_value) == (40, 2000)
+    assert jan.error_prevention_value == 1000
+    assert jan.revenue_attribution == pytest.approx(1150)
+    assert jan.value == pytest.approx(4150) and jan.roi == pytest.approx(40.5)
+    assert jan.cumulative_roi == pytest.approx(3050 / 1100)
+    assert (feb.hours_saved, feb.value, feb.roi) == (10, 500, pytest.approx(4.0))
+    assert feb.cumulative_roi == pytest.approx(2.875)
+    assert report.ytd_roi == pytest.approx(22.25)
+    assert (report.payback_month, report.payback_months) == ("2026-01", 1)
+    data = report.as_json()
+    assert data["month"] == "2026-02" and len(data["trend"]) == 2
+
+
+def _catalog():  # type: ignore[no-untyped-def]
+    from csconsole.catalog import default_catalog
+
+    return default_catalog()
+
+
+# --- month to date and history --------------------------------------------------------
+
+
+def _essential_client(cache) -> int:  # type: ignore[no-untyped-def]
+    cid = add_client(cache, start=date(2026, 9, 1), targets={"time_saved": 10})
+    weeks = ["2026-09-28", "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
+    rows = []
+    for key, value in {
+        "time_saved": 12, "user_adoption": 95, "error_reduction": 90, "satisfaction": 9.2,
+        "automation_success_rate": 99.8, "uptime": 99.9, "error_rate": 0.2,
+    }.items():  # fmt: skip
+        rows += weekly(key, weeks, [value] * len(weeks))
+    add_samples(cache, cid, rows)
+    return cid
+
+
+@pytest.mark.parametrize(
+    ("today", "expected_band", "carried"),
+    [
+        # 3 Nov: the week of 2 Nov has not ended, so October's values are carried
+        (date(2026, 11, 3), "green", "2026-10"),
+        # 10 Nov: the week of 2 Nov ended on 8 Nov and is missing: no data
+        (date(2026, 11, 10), "no data", None),
+    ],
+)
+def test_month_to_date_carries_values_not_yet_due(cache, today: date, expected_band: str, carried: str | None) -> None:  # type: ignore[no-untyped-def]
+    _essential_client(cache)
+    add_samples(cache, 1, [("uptime", "2026-11-01", "day", 99.9)])  # some data this month
+    engine = HealthEngine(cache, _catalog(), today=today)
+    (ev,) = engine.evaluate(month_index(today))
+    kpi = ev.kpi("user_adoption")
+    assert kpi is not None
+    assert (kpi.band, kpi.carried_from) == (expected_band, carried)
+
+
+def test_history_is_kept_when_targets_and_bands_change(cache) -> None:  # type: ignore[no-untyped-def]
+    cid = _essential_client(cache)
+    today = date(2026, 12, 15)  # October is then older than the latest complete month
+    add_samples(cache, cid, weekly("user_adoption", ["2026-11-02", "2026-12-07"], [95, 95]))
+    october = parse_month("2026-10")
+    (first,) = HealthEngine(cache, _catalog(), today=today).evaluate(october)
+    assert first.status == "green"
+    with cache.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE client_targets SET target = 20 WHERE client_id = ?", (cid,))
+    strict = Bands.from_mapping({"satisfaction_yellow": 9.5})
+    (again,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(october)
+    assert again.status == "green"
+    assert again.kpi("time_saved").target == 10  # type: ignore[union-attr]
+    assert again.bands["satisfaction_yellow"] == 8.5
+    (live,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(october, record=False)
+    assert live.status == "red"  # what today's targets and bands would say
+
+
+def test_unknown_client_and_months(cache) -> None:  # type: ignore[no-untyped-def]
+    _essential_client(cache)
+    engine = HealthEngine(cache, _catalog(), today=date(2026, 11, 20), now=datetime(2026, 11, 20, tzinfo=UTC))
+    with pytest.raises(KnownError, match="unknown client"):
+        engine.find_client("nobody")
+    assert engine.find_client("TEST CLIENT").key == "CL-900"
+    with pytest.raises(KnownError, match="future"):
+        engine.evaluate(parse_month("2027-01"))
+    with pytest.raises(KnownError, match="no data"):
+        engine.evaluate(parse_month("2025-01"))
