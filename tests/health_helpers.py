@@ -28,7 +28,9 @@ def add_client(
             "'2026-01-01 00:00:00.000000')",
             (key, name, tier, package_value, start.isoformat(), hourly_rate, cost_per_error),
         )
-        client_id = int(conn.exec_driver_sql("SELECT id FROM clients WHERE key = ?", (key,)).scalar_one())
+        client_id = int(
+            conn.exec_driver_sql("SELECT id FROM clients WHERE key = ?", (key,)).scalar_one()
+        )
         for metric, target in (targets or {}).items():
             conn.exec_driver_sql(
                 "INSERT INTO client_targets VALUES (?, ?, ?)", (client_id, metric, target)
@@ -45,5 +47,7 @@ def add_samples(cache: Cache, client_id: int, rows: Iterable[tuple[str, str, str
         )
 
 
-def weekly(metric: str, starts: Iterable[str], values: Iterable[float]) -> list[tuple[str, str, str, float]]:
+def weekly(
+    metric: str, starts: Iterable[str], values: Iterable[float]
+) -> list[tuple[str, str, str, float]]:
     return [(metric, s, "week", v) for s, v in zip(starts, values, strict=True)]

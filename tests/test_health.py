@@ -18,8 +18,8 @@ from csconsole.health import (
     shortfall,
     trend_of,
 )
-from csconsole.rollup import aggregate, month_index, parse_month, samples_frame
 from csconsole.roi import client_roi, monthly_roi_frame, ratio
+from csconsole.rollup import aggregate, month_index, parse_month, samples_frame
 from health_helpers import add_client, add_samples, weekly
 
 BANDS = Bands()
@@ -70,7 +70,9 @@ def metric(key: str, target: float | None, value: float | None) -> MetricInput:
         ("user_adoption", None, 10, "green"),
     ],
 )
-def test_status_boundaries(key: str, target: float | None, value: float | None, expected: str) -> None:
+def test_status_boundaries(
+    key: str, target: float | None, value: float | None, expected: str
+) -> None:
     result = assess(metrics=[metric(key, target, value)], incidents=[], bands=BANDS)
     assert result.status == expected
     if expected != "green":
@@ -129,9 +131,13 @@ def test_seed_002_weekly_tracking_sheet(catalog) -> None:  # type: ignore[no-unt
         }.items()
         for w, v in zip(weeks, values, strict=True)
     ]
-    monthly = aggregate(samples_frame(rows), rules={k: m.aggregate for k, m in catalog.metrics.items()})
+    monthly = aggregate(
+        samples_frame(rows), rules={k: m.aggregate for k, m in catalog.metrics.items()}
+    )
     values = dict(zip(monthly["metric"], monthly["value"], strict=True))
-    assert set(monthly["period"]) == {month_index(date(2026, 10, 1))}  # week of 26 Oct counts in October
+    assert set(monthly["period"]) == {
+        month_index(date(2026, 10, 1))
+    }  # week of 26 Oct counts in October
     assert values["uptime"] == pytest.approx(99.725)  # mean, never a sum
     assert values["time_saved"] == pytest.approx(16.5)  # h/week, mean of the weeks
     assert values["error_count"] == 2  # sum: the dashboard's "Errors: 2 this month"
@@ -164,13 +170,21 @@ def test_rollup_periods_and_rules(freq: str, expected_periods: int) -> None:
     ("rule", "expected"), [("mean", 2.0), ("sum", 6.0), ("max", 3.0), ("last", 1.0)]
 )
 def test_rollup_rules(rule: str, expected: float) -> None:
-    rows = [(1, "m", "2026-10-01", "day", 2.0), (1, "m", "2026-10-31", "day", 1.0), (1, "m", "2026-10-15", "day", 3.0)]
+    rows = [
+        (1, "m", "2026-10-01", "day", 2.0),
+        (1, "m", "2026-10-31", "day", 1.0),
+        (1, "m", "2026-10-15", "day", 3.0),
+    ]
     out = aggregate(samples_frame(rows), rules={"m": rule})
     assert out["value"].tolist() == [expected]
 
 
 def test_month_edges() -> None:
-    rows = [(1, "m", "2026-09-30", "day", 1.0), (1, "m", "2026-10-01", "day", 5.0), (1, "m", "2026-10-31", "day", 7.0)]
+    rows = [
+        (1, "m", "2026-09-30", "day", 1.0),
+        (1, "m", "2026-10-01", "day", 5.0),
+        (1, "m", "2026-10-31", "day", 7.0),
+    ]
     out = aggregate(samples_frame(rows), rules={"m": "mean"})
     assert out["value"].tolist() == [1.0, 6.0]
     assert parse_month("2026-10") == month_index(date(2026, 10, 1))
@@ -196,7 +210,13 @@ def test_rating_and_trend() -> None:
 
 @pytest.mark.parametrize(
     ("rating", "previous", "expected"),
-    [(9.3, 9.0, "steady"), (8.7, 9.0, "steady"), (9.4, 9.0, "up"), (8.6, 9.0, "down"), (9.0, None, None)],
+    [
+        (9.3, 9.0, "steady"),
+        (8.7, 9.0, "steady"),
+        (9.4, 9.0, "up"),
+        (8.6, 9.0, "down"),
+        (9.0, None, None),
+    ],
 )
 def test_trend(rating: float, previous: float | None, expected: str | None) -> None:
     assert trend_of(rating, previous) == expected
@@ -207,19 +227,41 @@ def test_explain_new_and_cleared_reasons() -> None:
 
     def ev(month: str, adoption: float, satisfaction: float) -> Evaluation:
         a = assess(
-            metrics=[metric("user_adoption", 90, adoption), metric("satisfaction", 8.5, satisfaction)],
+            metrics=[
+                metric("user_adoption", 90, adoption),
+                metric("satisfaction", 8.5, satisfaction),
+            ],
             incidents=[],
             bands=BANDS,
         )
-        return Evaluation("CL-1", "One", "essential", month, True, a.status, a.reasons, a.kpis, a.rating, None, None, ())
+        return Evaluation(
+            "CL-1",
+            "One",
+            "essential",
+            month,
+            True,
+            a.status,
+            a.reasons,
+            a.kpis,
+            a.rating,
+            None,
+            None,
+            (),
+        )
 
     before, after = ev("2026-09", 80, 9.0), ev("2026-10", 95, 6.5)
     result = explain(after, before)
-    assert {r.key for r in result.new_reasons} == {("satisfaction", "satisfaction"), ("shortfall", "satisfaction")}
+    assert {r.key for r in result.new_reasons} == {
+        ("satisfaction", "satisfaction"),
+        ("shortfall", "satisfaction"),
+    }
     assert {r.key for r in result.cleared_reasons} == {("shortfall", "user_adoption")}
     moves = {m.metric: m for m in result.moves}
     assert moves["satisfaction"].change == pytest.approx(-2.5)
-    assert (moves["user_adoption"].band_before, moves["user_adoption"].band_after) == ("yellow", "green")
+    assert (moves["user_adoption"].band_before, moves["user_adoption"].band_after) == (
+        "yellow",
+        "green",
+    )
     text = "\n".join(result.lines())
     assert "RED in 2026-10; it was YELLOW in 2026-09" in text and "Cleared" in text
 
@@ -279,8 +321,24 @@ def test_hand_worked_roi(cache) -> None:  # type: ignore[no-untyped-def]
       year to date (4,650 − 200) / 200 = 22.25.
     """
     cid = add_client(cache, start=date(2026, 1, 1))
-    add_samples(cache, cid, weekly("time_saved", ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02"], [10, 12, 8, 10, 10]))
-    add_samples(cache, cid, weekly("errors_prevented", ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"], [3, 2, 1, 4]))
+    add_samples(
+        cache,
+        cid,
+        weekly(
+            "time_saved",
+            ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02"],
+            [10, 12, 8, 10, 10],
+        ),
+    )
+    add_samples(
+        cache,
+        cid,
+        weekly(
+            "errors_prevented",
+            ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"],
+            [3, 2, 1, 4],
+        ),
+    )
     add_samples(cache, cid, [
         ("revenue_direct", "2026-01-01", "month", 1000), ("revenue_assisted", "2026-01-01", "month", 400),
         ("revenue_influenced", "2026-01-01", "month", 200), ("system_costs", "2026-01-01", "month", 100),
@@ -334,7 +392,9 @@ def _essential_client(cache) -> int:  # type: ignore[no-untyped-def]
         (date(2026, 11, 10), "no data", None),
     ],
 )
-def test_month_to_date_carries_values_not_yet_due(cache, today: date, expected_band: str, carried: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_month_to_date_carries_values_not_yet_due(
+    cache, today: date, expected_band: str, carried: str | None
+) -> None:  # type: ignore[no-untyped-def]
     _essential_client(cache)
     add_samples(cache, 1, [("uptime", "2026-11-01", "day", 99.9)])  # some data this month
     engine = HealthEngine(cache, _catalog(), today=today)
@@ -358,13 +418,17 @@ def test_history_is_kept_when_targets_and_bands_change(cache) -> None:  # type: 
     assert again.status == "green"
     assert again.kpi("time_saved").target == 10  # type: ignore[union-attr]
     assert again.bands["satisfaction_yellow"] == 8.5
-    (live,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(october, record=False)
+    (live,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(
+        october, record=False
+    )
     assert live.status == "red"  # what today's targets and bands would say
 
 
 def test_unknown_client_and_months(cache) -> None:  # type: ignore[no-untyped-def]
     _essential_client(cache)
-    engine = HealthEngine(cache, _catalog(), today=date(2026, 11, 20), now=datetime(2026, 11, 20, tzinfo=UTC))
+    engine = HealthEngine(
+        cache, _catalog(), today=date(2026, 11, 20), now=datetime(2026, 11, 20, tzinfo=UTC)
+    )
     with pytest.raises(KnownError, match="unknown client"):
         engine.find_client("nobody")
     assert engine.find_client("TEST CLIENT").key == "CL-900"
