@@ -85,8 +85,13 @@ def load_samples(
     sql = "SELECT client_id, metric, period_start, grain, value FROM samples"
     if where:
         sql += " WHERE " + " AND ".join(where)
+    # The DBAPI cursor directly: SQLAlchemy's row objects cost more than the query here.
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = cursor.execute(sql, tuple(params)).fetchall()
+        finally:
+            cursor.close()
     return samples_frame(rows)
 
 
