@@ -7,7 +7,7 @@ feeds it from the cache through a monthly rollup and keeps each month's result i
 ``status_history`` with its inputs, so the past is explained with the targets and
 bands it was judged by.
 
-Design decisions (see docs/health.md):
+Design decisions (JSON shapes: docs/json.md):
 
 * Monthly values follow :mod:`csconsole.rollup`: a sample counts in the month of its
   ``period_start`` and is aggregated with the metric's own rule.
