@@ -1,0 +1,472 @@
+"""The main window: Portfolio and Client dashboard tabs, sync with progress, settings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csconsole import __version__
+from csconsole.alerts import evaluate_alerts
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
+from csconsole.health import HealthEngine
+from csconsole.models import Source
+from csconsole.portfolio import Portfolio, build_portfolio
+from csconsole.sync import SyncSummary
+from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.portfolio_view import PortfolioView
+from csconsole.views.settings_dialog import SettingsDialog
+from csconsole.views.sync_controller import SyncController
+from csconsole.views.tasks import TaskContext, TaskRunner
+from csconsole.views.theme import apply_theme, current_theme
+
+log = logging.getLogger(__name__)
+
+TAB_PORTFOLIO, TAB_DASHBOARD = 0, 1
+
+
+def describe_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class WelcomePage(QWidget):
+    """Shown instead of empty grids when the cache has no clients yet."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        title = QLabel("<h2>No client data yet</h2>")
+        text = QLabel(
+            "csconsole works from a local copy of your clients' metrics. Load the demo data "
+            "to look around, or add your company's warehouse as a source and sync it."
+        )
+        text.setWordWrap(True)
+        self.demo_button = QPushButton("Load the &demo data")
+        self.source_button = QPushButton("&Add a data source…")
+        self.demo_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addStretch()
+        for widget in (title, text, self.demo_button, self.source_button):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        text.setMaximumWidth(520)
+        layout.addStretch()
+
+
+class Banner(QFrame):
+    """A dismissable message above the tabs, for problems that must not block the window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("banner")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.text.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        cache: Cache,
+        catalog: Catalog,
+        *,
+        today: date | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.cache = cache
+        self.catalog = catalog
+        self.today = today
+        self.qsettings = settings or QSettings()
+        self.runner = TaskRunner(self)
+        self.portfolio: Portfolio | None = None
+        self._sync_note = ""
+        self.setWindowTitle("csconsole")
+        self.sync = SyncController(
+            self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
+        )
+
+        self.portfolio_view = PortfolioView()
+        self.dashboard_view = DashboardView(
+            cache=cache, catalog=catalog, runner=self.runner, today=today
+        )
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.portfolio_view, "&Portfolio")
+        self.tabs.addTab(self.dashboard_view, "Client &dashboard")
+        self.welcome = WelcomePage()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        self.banner = Banner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        self._connect()
+        self._restore()
+        self.refresh()
+
+    # --- construction ------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(Qt.Key.Key_F5)])
+        self.sync_action.setStatusTip("Refresh the cache from every data source")
+        self.cancel_action = QAction("&Cancel sync", self)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.setEnabled(False)
+        self.demo_action = QAction("Load &demo data", self)
+        self.settings_action = QAction("Se&ttings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        if self.quit_action.shortcut().isEmpty():
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        for action in (self.sync_action, self.cancel_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.demo_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = menu.addMenu("&Edit")
+        self.find_action = QAction("&Find client…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        edit_menu.addAction(self.find_action)
+
+        view_menu = menu.addMenu("&View")
+        self.portfolio_action = QAction("&Portfolio", self)
+        self.portfolio_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.dashboard_action = QAction("Client &dashboard", self)
+        self.dashboard_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.refresh_action = QAction("&Reload from cache", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        view_menu.addAction(self.portfolio_action)
+        view_menu.addAction(self.dashboard_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.refresh_action)
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in ("light", "dark"):
+            action = QAction(name.capitalize(), self, checkable=True)
+            action.setData(name)
+            self.theme_group.addAction(action)
+            theme_menu.addAction(action)
+            self.theme_actions[name] = action
+
+        help_menu = menu.addMenu("&Help")
+        self.about_action = QAction("&About csconsole", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.sync_action)
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.sync_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        bar.addWidget(self.sync_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _connect(self) -> None:
+        self.sync_action.triggered.connect(self.start_sync)
+        self.cancel_action.triggered.connect(self.sync.cancel)
+        self.cancel_button.clicked.connect(self.sync.cancel)
+        self.demo_action.triggered.connect(self.load_demo)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.quit_action.triggered.connect(self.close)
+        self.find_action.triggered.connect(self.find_client)
+        self.portfolio_action.triggered.connect(lambda: self.tabs.setCurrentIndex(TAB_PORTFOLIO))
+        self.dashboard_action.triggered.connect(lambda: self.tabs.setCurrentIndex(TAB_DASHBOARD))
+        self.refresh_action.triggered.connect(self.refresh)
+        self.theme_group.triggered.connect(lambda action: self.set_theme(str(action.data())))
+        self.about_action.triggered.connect(self.show_about)
+        self.welcome.demo_button.clicked.connect(self.load_demo)
+        self.welcome.source_button.clicked.connect(self.open_settings)
+        self.portfolio_view.client_opened.connect(self.open_client)
+        self.sync.started.connect(self._sync_started)
+        self.sync.progressed.connect(self._sync_progressed)
+        self.sync.finished.connect(self._sync_finished)
+        self.sync.failed.connect(self._sync_failed)
+        self.sync.cancelled.connect(self._sync_cancelled)
+
+    # --- state -------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        state = self.qsettings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        tab = str(self.qsettings.value("window/tab", TAB_PORTFOLIO))
+        self.tabs.setCurrentIndex(int(tab) if tab.isdigit() else TAB_PORTFOLIO)
+        self.set_theme(str(self.qsettings.value("view/theme", "light")))
+        last_client = self.qsettings.value("dashboard/client")
+        if isinstance(last_client, str) and last_client:
+            self.dashboard_view.pending_client = last_client
+
+    def save_state(self) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/state", self.saveState())
+        self.qsettings.setValue("window/tab", self.tabs.currentIndex())
+        self.qsettings.setValue("view/theme", current_theme())
+        if self.dashboard_view.client_key:
+            self.qsettings.setValue("dashboard/client", self.dashboard_view.client_key)
+        self.qsettings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.sync.cancel()
+        if not self.runner.shutdown():
+            log.warning("background work did not stop within the time allowed")
+        event.accept()
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            name = apply_theme(app, name)
+        self.theme_actions[name].setChecked(True)
+        self.portfolio_view.model.layoutChanged.emit()
+        self.dashboard_view.theme_changed()
+
+    # --- data --------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Rebuild the portfolio from the cache, off the GUI thread."""
+        today = self.today
+
+        def work(_ctx: TaskContext) -> Portfolio:
+            return build_portfolio(self.cache, self.catalog, today=today)
+
+        self.runner.start(
+            "portfolio", work, on_success=self._show_portfolio, on_failure=self._error
+        )
+
+    def _show_portfolio(self, portfolio: Portfolio) -> None:
+        self.portfolio = portfolio
+        self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
+        self.portfolio_view.set_portfolio(portfolio, self.today or date.today())
+        self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
+        self._show_last_sync()
+
+    def _show_last_sync(self, extra: str | None = None) -> None:
+        """Status bar: when data was last synced, and what the latest sync did."""
+        if extra is not None:
+            self._sync_note = extra
+        extra = self._sync_note
+        when = describe_time(self.portfolio.last_sync if self.portfolio else None)
+        count = len(self.portfolio.rows) if self.portfolio else 0
+        text = f"Last synced {when} · {count} clients"
+        if self.portfolio and self.portfolio.month:
+            text += f" · status for {self.portfolio.month}"
+        self.sync_label.setText(f"{extra} · {text}" if extra else text)
+
+    def open_client(self, key: str) -> None:
+        self.dashboard_view.show_client(key)
+        self.tabs.setCurrentIndex(TAB_DASHBOARD)
+
+    def find_client(self) -> None:
+        self.tabs.setCurrentIndex(TAB_PORTFOLIO)
+        self.portfolio_view.focus_search()
+
+    def _error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+        self.banner.show_message(message)
+
+    # --- sync --------------------------------------------------------------------
+
+    def start_sync(self) -> None:
+        self.sync.start()
+
+    def _ask_password(self, source: Source) -> str | None:
+        text, ok = QInputDialog.getText(
+            self,
+            "Password needed",
+            f"Password for the source “{source.name}” ({source.url}).\n"
+            "It is kept for this session only.",
+            QLineEdit.EchoMode.Password,
+        )
+        return text if ok else None
+
+    def _sync_started(self) -> None:
+        self.sync_action.setEnabled(False)
+        self.cancel_action.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.sync_label.setText("Syncing…")
+
+    def _sync_progressed(self, text: str, done: int, total: int) -> None:
+        self.sync_label.setText(text)
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _sync_idle(self) -> None:
+        self.sync_action.setEnabled(True)
+        self.cancel_action.setEnabled(False)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _sync_finished(self, summaries: list[SyncSummary]) -> None:
+        self._sync_idle()
+        failed = [s for s in summaries if s.status == "failed"]
+        changed = set().union(*(s.changed_clients for s in summaries)) if summaries else set()
+        if failed:
+            message = "; ".join(s.text() for s in failed)
+            when = describe_time(self.portfolio.last_sync if self.portfolio else None)
+            self.banner.show_message(
+                f"{message}. The console keeps showing the cached data (last good sync: {when})."
+            )
+        else:
+            self.banner.hide()
+        if changed or any(s.pruned for s in summaries):
+            self._evaluate_and_refresh(changed)
+        extra = "; ".join(s.text() for s in summaries if s.status != "failed")
+        self._show_last_sync(extra or "Sync failed")
+        self.statusBar().showMessage(extra or "Sync failed", 15_000)
+
+    def _evaluate_and_refresh(self, changed: set[str]) -> None:
+        today = self.today
+
+        def work(_ctx: TaskContext) -> list[int]:
+            return evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
+
+        def done(_raised: Any) -> None:
+            self.refresh()
+            self.dashboard_view.clients_changed(changed)
+
+        self.runner.start("alerts", work, on_success=done, on_failure=self._error)
+
+    def _sync_failed(self, message: str) -> None:
+        self._sync_idle()
+        self._show_last_sync()
+        self.banner.show_message(message)
+
+    def _sync_cancelled(self) -> None:
+        self._sync_idle()
+        self._show_last_sync("Sync cancelled; the batches already done are kept")
+        self.refresh()
+
+    def load_demo(self) -> None:
+        from csconsole.demo import generate_demo
+        from csconsole.paths import demo_warehouse_path
+        from csconsole.sources import ensure_demo_source
+        from csconsole.sync import Syncer
+
+        today = self.today
+
+        def work(ctx: TaskContext) -> list[SyncSummary]:
+            ctx.progress("Creating the demo warehouse…")
+            generate_demo(demo_warehouse_path(), catalog=self.catalog, today=today)
+            source = ensure_demo_source(self.cache)
+            summary = Syncer(
+                self.cache,
+                self.catalog,
+                today=today,
+                progress=ctx.progress,
+                cancel=ctx.cancel_event,
+            ).sync(source)
+            evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
+            return [summary]
+
+        self._sync_started()
+        self.runner.start(
+            "sync",
+            work,
+            on_success=self._demo_loaded,
+            on_failure=self._sync_failed,
+            on_cancel=self._sync_cancelled,
+            on_progress=self._demo_progress,
+        )
+
+    def _demo_progress(self, value: object) -> None:
+        if isinstance(value, str):
+            self.sync_label.setText(value)
+        else:
+            self.sync._on_progress(value)
+
+    def _demo_loaded(self, summaries: list[SyncSummary]) -> None:
+        self._sync_idle()
+        self.refresh()
+        self.statusBar().showMessage(summaries[0].text(), 15_000)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(
+            cache=self.cache,
+            runner=self.runner,
+            theme=current_theme(),
+            remember_password=lambda name, pw: self.sync._session_passwords.__setitem__(name, pw),
+            parent=self,
+        )
+        if dialog.exec():
+            self.set_theme(dialog.chosen_theme())
+            self.refresh()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About csconsole",
+            f"<b>csconsole {__version__}</b><p>A client-success console that works offline: "
+            "package dashboards, health with reasons, ROI and monthly reviews.</p>",
+        )

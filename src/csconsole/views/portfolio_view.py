@@ -1,0 +1,292 @@
+"""The Portfolio tab: every client with status, worst reason, alerts and next review."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csconsole.portfolio import Portfolio, PortfolioRow
+from csconsole.views.theme import status_colours, status_label
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "↑": "↑", "↓": "↓", "→": "→"}
+STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2, "none": 3}
+
+COLUMNS = (
+    "Client",
+    "Tier",
+    "Package",
+    "Status",
+    "Why",
+    "Open alerts",
+    "Overdue",
+    "Rating",
+    "Trend",
+    "Next review",
+)
+(C_NAME, C_TIER, C_VALUE, C_STATUS, C_WHY, C_OPEN, C_OVERDUE, C_RATING, C_TREND, C_REVIEW) = range(
+    len(COLUMNS)
+)
+
+
+def trend_arrow(trend: str | None) -> str:
+    return TREND_ARROWS.get(trend or "", "")
+
+
+class PortfolioModel(QAbstractTableModel):
+    """Rows of :class:`PortfolioRow`; display text, sort keys and status colours by role."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[PortfolioRow] = []
+        self.today = date.today()
+
+    def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
+        self.beginResetModel()
+        self._rows = list(portfolio.rows)
+        self.today = today
+        self.endResetModel()
+
+    def row_at(self, row: int) -> PortfolioRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            return self._sort_key(row, column)
+        if role == KEY_ROLE:
+            return row.key
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (C_STATUS, C_WHY):
+                return "\n".join(row.reasons) or "Every targeted metric is on target."
+            if column == C_REVIEW:
+                return f"Monthly review on {row.next_review.isoformat()}"
+            return None
+        if column == C_STATUS and role in (
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.ForegroundRole,
+        ):
+            bg, fg = status_colours(row.status)
+            return bg if role == Qt.ItemDataRole.BackgroundRole else fg
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            C_VALUE,
+            C_OPEN,
+            C_OVERDUE,
+            C_RATING,
+            C_REVIEW,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == C_TREND:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def _display(self, row: PortfolioRow, column: int) -> str:
+        if column == C_NAME:
+            return row.name
+        if column == C_TIER:
+            return row.tier.capitalize()
+        if column == C_VALUE:
+            return f"${row.package_value:,.0f}"
+        if column == C_STATUS:
+            return status_label(row.status)
+        if column == C_WHY:
+            more = len(row.reasons) - 1
+            return row.worst_reason + (f" (+{more} more)" if more > 0 else "")
+        if column == C_OPEN:
+            return str(row.open_alerts) if row.open_alerts else ""
+        if column == C_OVERDUE:
+            return f"⚠ {row.overdue_alerts}" if row.overdue_alerts else ""
+        if column == C_RATING:
+            return "" if row.rating is None else f"{row.rating:.1f}"
+        if column == C_TREND:
+            return trend_arrow(row.trend)
+        days = row.days_to_review(self.today)
+        return "today" if days == 0 else f"{days} d"
+
+    def _sort_key(self, row: PortfolioRow, column: int) -> Any:
+        if column == C_VALUE:
+            return row.package_value
+        if column == C_STATUS:
+            return STATUS_ORDER[row.status]
+        if column == C_OPEN:
+            return row.open_alerts
+        if column == C_OVERDUE:
+            return row.overdue_alerts
+        if column == C_RATING:
+            return -1.0 if row.rating is None else row.rating
+        if column == C_REVIEW:
+            return row.next_review.toordinal()
+        return self._display(row, column).casefold()
+
+
+class PortfolioFilter(QSortFilterProxyModel):
+    """Filters by tier, status and CSM, and searches client names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tier = ""
+        self.status = ""
+        self.csm = ""
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_filters(self, *, tier: str, status: str, csm: str, text: str) -> None:
+        self.beginFilterChange()
+        self.tier, self.status, self.csm, self.text = tier, status, csm, text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, PortfolioModel)
+        row = model.row_at(source_row)
+        return (
+            (not self.tier or row.tier == self.tier)
+            and (not self.status or row.status == self.status)
+            and (not self.csm or row.csm == self.csm)
+            and (
+                not self.text or self.text in row.name.casefold() or self.text in row.key.casefold()
+            )
+        )
+
+
+class PortfolioTable(QTableView):
+    """Enter opens the selected client, as a double-click does."""
+
+    activated_key = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_key.emit(str(self.currentIndex().data(KEY_ROLE)))
+            return
+        super().keyPressEvent(event)
+
+
+class PortfolioView(QWidget):
+    """The tab: filters and search above the client table."""
+
+    client_opened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = PortfolioModel()
+        self.proxy = PortfolioFilter()
+        self.proxy.setSourceModel(self.model)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search clients…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search clients")
+        self.tier = QComboBox()
+        self.status = QComboBox()
+        self.csm = QComboBox()
+        for combo, name in ((self.tier, "tier"), (self.status, "status"), (self.csm, "CSM")):
+            combo.setAccessibleName(f"Filter by {name}")
+        self.tier.addItem("All tiers", "")
+        for tier in ("essential", "professional", "enterprise"):
+            self.tier.addItem(tier.capitalize(), tier)
+        self.status.addItem("All statuses", "")
+        for status in ("red", "yellow", "green"):
+            self.status.addItem(status_label(status), status)
+        self.csm.addItem("All CSMs", "")
+        self.summary = QLabel()
+        self.table = PortfolioTable()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(
+            lambda index: self.client_opened.emit(str(index.data(KEY_ROLE)))
+        )
+        self.table.activated_key.connect(self.client_opened)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 2)
+        for combo in (self.tier, self.status, self.csm):
+            bar.addWidget(combo)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+        layout.addWidget(self.summary)
+        self.search.textChanged.connect(self._apply_filters)
+        for combo in (self.tier, self.status, self.csm):
+            combo.currentIndexChanged.connect(self._apply_filters)
+
+    def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
+        current_csm = self.csm.currentData()
+        self.model.set_portfolio(portfolio, today)
+        self.csm.blockSignals(True)
+        self.csm.clear()
+        self.csm.addItem("All CSMs", "")
+        for csm in sorted({r.csm for r in portfolio.rows if r.csm}):
+            self.csm.addItem(csm, csm)
+        self.csm.setCurrentIndex(max(0, self.csm.findData(current_csm)))
+        self.csm.blockSignals(False)
+        self._apply_filters()
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    def _apply_filters(self) -> None:
+        self.proxy.set_filters(
+            tier=str(self.tier.currentData() or ""),
+            status=str(self.status.currentData() or ""),
+            csm=str(self.csm.currentData() or ""),
+            text=self.search.text(),
+        )
+        rows = [self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+                for r in range(self.proxy.rowCount())]  # fmt: skip
+        counts = {s: sum(1 for r in rows if r.status == s) for s in ("red", "yellow", "green")}
+        overdue = sum(r.overdue_alerts for r in rows)
+        self.summary.setText(
+            f"{len(rows)} of {self.model.rowCount()} clients · {counts['red']} red · "
+            f"{counts['yellow']} yellow · {counts['green']} green · {overdue} overdue alerts"
+        )
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

@@ -1,0 +1,145 @@
+"""One way to run slow work off the GUI thread.
+
+A :class:`Task` wraps a plain function that takes a :class:`TaskContext`. The
+function runs on a pool thread and never touches a widget; it reports progress
+and checks for cancellation through the context. Results, failures and progress
+come back to the GUI thread as queued signals. A :class:`TaskRunner` owns the
+tasks of a window and waits for them in :meth:`TaskRunner.shutdown`, so no
+thread outlives the widgets it reports to.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from csconsole.errors import Cancelled, KnownError
+
+log = logging.getLogger(__name__)
+
+
+class TaskContext:
+    """What a worker function may use: progress reports and the cancel flag."""
+
+    def __init__(self, emit_progress: Callable[[object], None]) -> None:
+        self.cancel_event = threading.Event()
+        self._emit = emit_progress
+
+    def progress(self, value: object) -> None:
+        self._emit(value)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+
+class Task(QObject):
+    """A background job with success, failure, cancel and progress signals."""
+
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, name: str, fn: Callable[[TaskContext], Any]) -> None:
+        super().__init__()
+        self.name = name
+        self._fn = fn
+        self.context = TaskContext(self.progressed.emit)
+        self.done = threading.Event()
+
+    def cancel(self) -> None:
+        self.context.cancel_event.set()
+
+    def run_in_worker(self) -> None:
+        """Runs on a pool thread; only signals cross back to the GUI."""
+        try:
+            result = self._fn(self.context)
+        except Cancelled:
+            self.cancelled.emit()
+        except KnownError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: keep the traceback in the log, tell the user briefly
+            log.exception("background task %s failed", self.name)
+            self.failed.emit(f"{self.name} failed unexpectedly ({type(exc).__name__}); see the log")
+        else:
+            if self.context.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        finally:
+            self.done.set()
+            self.finished.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.task.run_in_worker()
+
+
+class TaskRunner(QObject):
+    """Starts tasks on a private thread pool; a newer task of the same name supersedes the older."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(2)
+        self._tasks: dict[str, Task] = {}
+
+    def start(
+        self,
+        name: str,
+        fn: Callable[[TaskContext], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        on_finish: Callable[[], None] | None = None,
+    ) -> Task:
+        previous = self._tasks.get(name)
+        if previous is not None and not previous.done.is_set():
+            previous.cancel()
+        task = Task(name, fn)
+        if on_success:
+            task.succeeded.connect(on_success)
+        if on_failure:
+            task.failed.connect(on_failure)
+        if on_progress:
+            task.progressed.connect(on_progress)
+        if on_cancel:
+            task.cancelled.connect(on_cancel)
+        if on_finish:
+            task.finished.connect(on_finish)
+        task.finished.connect(lambda: self._forget(name, task))
+        self._tasks[name] = task
+        self._pool.start(_Runnable(task))
+        return task
+
+    def _forget(self, name: str, task: Task) -> None:
+        if self._tasks.get(name) is task:
+            del self._tasks[name]
+
+    def running(self, name: str) -> Task | None:
+        task = self._tasks.get(name)
+        return task if task is not None and not task.done.is_set() else None
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel every task and wait for the threads; True when all stopped in time."""
+        for task in list(self._tasks.values()):
+            task.cancel()
+        return bool(self._pool.waitForDone(timeout_ms))
