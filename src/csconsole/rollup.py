@@ -137,7 +137,9 @@ def period_keys(starts: pd.Series, freq: Freq) -> np.ndarray:
     return months
 
 
-def aggregate(samples: pd.DataFrame, *, rules: Mapping[str, str], freq: Freq = "month") -> pd.DataFrame:
+def aggregate(
+    samples: pd.DataFrame, *, rules: Mapping[str, str], freq: Freq = "month"
+) -> pd.DataFrame:
     """One row per (client_id, metric, period) with the metric's own rule applied.
 
     Columns: client_id, metric, period (int key, see :func:`period_keys`), value,
