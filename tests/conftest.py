@@ -25,6 +25,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("CSCONSOLE_HOME", str(home))
+    # Every "today" in the engine and in subprocesses is TODAY, whatever the calendar says.
+    monkeypatch.setenv("CSCONSOLE_TODAY", TODAY.isoformat())
     monkeypatch.delenv("CSCONSOLE_CACHE", raising=False)
     # A real file-backed keyring in the temporary folder (keyrings.alt), never the user's.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")

@@ -14,12 +14,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from tests.conftest import TODAY
 
 from csconsole import sync as sync_module
 from csconsole.cache import Cache
@@ -176,7 +177,7 @@ def test_demo_synced_from_postgres_is_complete_idempotent_and_incremental(
     assert first[0]["rejected"] == {}
     assert first[0]["inserted"] == sum(copied.values())
 
-    cutoff = retention_cutoff(date.today(), 24)
+    cutoff = retention_cutoff(TODAY, 24)
     with postgres.connect(database) as conn:
         pg_counts = dict(
             ((client, metric), n)
@@ -208,7 +209,7 @@ def test_demo_synced_from_postgres_is_complete_idempotent_and_incremental(
 
     # An incremental change: 5 samples corrected, 7 new ones, 1 client renamed.
     stamp = naive_utc_now()
-    today = date.today()
+    today = TODAY
     with postgres.connect(database) as conn:
         corrected = [
             r[0]
@@ -318,7 +319,7 @@ def seed_small_warehouse(postgres: PgServer, url: str) -> None:
                 "VALUES (%s, %s, %s, 2500.00, '2025-01-01', 12, 45.50, 75.00, %s)",
                 (key, f"Client {key}", tier, stamp),
             )
-        day = date.today() - timedelta(days=10)
+        day = TODAY - timedelta(days=10)
         rows = [
             (1, "CL-A", "uptime", day, "day", 99.5),
             (2, "CL-A", "time_saved", day, "week", 12.0),
@@ -340,7 +341,7 @@ def test_bad_rows_in_postgres_are_set_aside_with_reasons_while_good_rows_land(
     postgres: PgServer, pg_url: str, cli: Cli, isolated_home: Path
 ) -> None:
     seed_small_warehouse(postgres, pg_url)
-    day = date.today() - timedelta(days=5)
+    day = TODAY - timedelta(days=5)
     bad = {
         10: ("CL-A", "uptime", day, "day", math.nan, "not a finite number"),
         11: ("CL-A", "uptime", day + timedelta(days=1), "day", math.inf, "not a finite number"),
@@ -349,7 +350,7 @@ def test_bad_rows_in_postgres_are_set_aside_with_reasons_while_good_rows_land(
         14: ("CL-A", "time_saved", day, "week", -3.0, "out of range"),
         15: ("CL-ZZZ", "uptime", day, "day", 99.0, "unknown client"),
         16: ("CL-A", "moon_phase", day, "day", 1.0, "unknown metric"),
-        17: ("CL-B", "uptime", date.today() + timedelta(days=30), "day", 99.0, "future date"),
+        17: ("CL-B", "uptime", TODAY + timedelta(days=30), "day", 99.0, "future date"),
     }
     good = {20: ("CL-B", "error_rate", day, "day", 0.25)}
     with postgres.connect(db_name(pg_url)) as conn:

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csconsole import __version__
+from csconsole import __version__, clock
 from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from csconsole.sources import ensure_demo_source
     from csconsole.sync import Syncer
 
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    today = date.fromisoformat(args.today) if args.today else clock.today()
     with _open_cache(args) as cache:
         if args.if_empty:
             with cache.engine.connect() as conn:

@@ -12,6 +12,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.errors import KnownError
 from csconsole.health import TREND_ARROWS, Bands, HealthEngine, fmt_value
@@ -23,7 +24,7 @@ EXIT_OK = 0
 def _today(args: argparse.Namespace) -> date:
     text = getattr(args, "today", None)
     if not text:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -50,7 +51,7 @@ def evaluate_after_sync(
     """Evaluate the latest complete month and the month to date, raising alerts."""
     from csconsole.alerts import evaluate_alerts
 
-    engine = health_engine(cache, today=today or date.today())
+    engine = health_engine(cache, today=today or clock.today())
     raised = evaluate_alerts(engine)
     if raised and not quiet:
         print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from csconsole import clock
 from csconsole.catalog import Catalog, Metric
 from csconsole.paths import resources_dir
 from csconsole.sync import retention_cutoff
@@ -143,7 +144,7 @@ def generate_demo(
     Data run from the first month the retention keeps up to yesterday: 24 complete
     months ending last month, plus the current month to date.
     """
-    today = today or date.today()
+    today = today or clock.today()
     first = retention_cutoff(today, DEMO_MONTHS)
     last_day = today - timedelta(days=1)
     last_month = _months_back(first, last_day)

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
@@ -668,7 +669,7 @@ class HealthEngine:
     ) -> None:
         self.cache = cache
         self.catalog = catalog
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.now = now or datetime.combine(self.today, datetime.now(UTC).time(), tzinfo=UTC)
         self.bands = bands or Bands.load()
         self.current_month = month_index(self.today)

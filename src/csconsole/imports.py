@@ -54,6 +54,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
@@ -923,7 +924,7 @@ def import_file(
     """Check the whole file, then write it in one transaction (or, for a dry run, only
     compare it with the cache). Raises :class:`ImportFileError` for any problem."""
     path = Path(path)
-    today = today or date.today()
+    today = today or clock.today()
     first_of_month = _parse_month(month)
     try:
         with cache.engine.connect() as conn:

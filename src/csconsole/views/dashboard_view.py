@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.dashboard import (
@@ -460,7 +461,7 @@ class DashboardView(QWidget):
         kpi = dashboard.explanation.current.kpi(metric)
         target = kpi.target if kpi else None
         months = self.chart.months()
-        today = self.today or date.today()
+        today = self.today or clock.today()
 
         def work(_ctx: TaskContext) -> Series:
             return metric_series(

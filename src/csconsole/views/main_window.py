@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csconsole import __version__
+from csconsole import __version__, clock
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
     def _show_portfolio(self, portfolio: Portfolio) -> None:
         self.portfolio = portfolio
         self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
-        self.portfolio_view.set_portfolio(portfolio, self.today or date.today())
+        self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
         self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
         self._show_last_sync()
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csconsole import clock
 from csconsole.portfolio import Portfolio, PortfolioRow
 from csconsole.views.theme import status_colours, status_label
 
@@ -62,7 +63,7 @@ class PortfolioModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[PortfolioRow] = []
-        self.today = date.today()
+        self.today = clock.today()
 
     def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
         self.beginResetModel()
