@@ -32,9 +32,7 @@ def _today(args: argparse.Namespace) -> date:
 
 
 def _settings_bands() -> Bands:
-    from csconsole.settings import Settings
-
-    return Bands.load(getattr(Settings.load(), "health_bands", None) or {})
+    return Bands.configured()
 
 
 def health_engine(cache: Cache, *, today: date) -> HealthEngine:

@@ -94,6 +94,13 @@ class Bands:
         return cls.from_mapping(data, where=str(path))
 
     @classmethod
+    def configured(cls) -> Bands:
+        """The bands in force: shipped defaults with the user's settings applied."""
+        from csconsole.settings import Settings
+
+        return cls.load(Settings.load().health_bands or {})
+
+    @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, where: str = "bands") -> Bands:
         known = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
@@ -671,7 +678,7 @@ class HealthEngine:
         self.catalog = catalog
         self.today = today or clock.today()
         self.now = now or datetime.combine(self.today, datetime.now(UTC).time(), tzinfo=UTC)
-        self.bands = bands or Bands.load()
+        self.bands = bands or Bands.configured()
         self.current_month = month_index(self.today)
         self.latest_complete = self.current_month - 1
         self._rules = catalog_rules(catalog)

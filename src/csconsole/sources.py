@@ -36,6 +36,8 @@ def add_source(cache: Cache, *, name: str, url: str, password: str | None = None
     parsed = parse_url(url)
     inline_password = parsed.password
     secret = password if password is not None else inline_password
+    if parsed.get_backend_name() == "sqlite":
+        secret = None  # a database file has no password to keep
     with cache.session() as session:
         if session.scalar(select(Source).where(Source.name == name)) is not None:
             raise KnownError(f"a source named {name!r} exists already; remove it first")
@@ -84,12 +86,9 @@ def test_source(source: Source, *, password: str | None = None) -> str:
     from sqlalchemy.exc import DBAPIError
 
     from csconsole.errors import SourceError
-    from csconsole.warehouse import STREAMS, connect_engine, describe_source_error
+    from csconsole.warehouse import STREAMS, connect_engine, describe_source_error, source_url
 
-    url = parse_url(source.url)
-    if password:
-        url = url.set(password=password)
-    engine = connect_engine(url)
+    engine = connect_engine(source_url(source.url, password))
     try:
         with engine.connect() as conn:
             counts = {

@@ -107,6 +107,15 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def source_url(stored: str, password: str | None) -> URL:
+    """The URL to connect with: the stored one plus the password, where the database
+    takes one (a SQLite file does not)."""
+    url = parse_url(stored)
+    if password and url.get_backend_name() != "sqlite":
+        url = url.set(password=password)
+    return url
+
+
 def public_url(url: URL) -> str:
     """The URL as stored and shown: never with a password."""
     # URL.set(password=None) means "leave unchanged"; the tuple replace really drops it.

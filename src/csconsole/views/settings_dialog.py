@@ -36,9 +36,11 @@ from csconsole.views.theme import THEMES
 from csconsole.warehouse import parse_url
 
 #: Band fields shown in the dialog: (settings key, label, minimum, maximum, step, suffix).
+#: Shortfalls are fractions in the engine and percentages on screen.
+PERCENT_BANDS = ("shortfall_yellow", "shortfall_red")
 BAND_FIELDS = (
-    ("shortfall_yellow", "Yellow when a metric is short by at least", 0.0, 1.0, 0.01, ""),
-    ("shortfall_red", "Red when a metric is short by more than", 0.0, 1.0, 0.01, ""),
+    ("shortfall_yellow", "Yellow when a metric is short by at least", 0.0, 100.0, 1.0, " %"),
+    ("shortfall_red", "Red when a metric is short by more than", 0.0, 100.0, 1.0, " %"),
     ("satisfaction_yellow", "Yellow when satisfaction is at or below", 0.0, 10.0, 0.1, " /10"),
     ("satisfaction_red", "Red when satisfaction is below", 0.0, 10.0, 0.1, " /10"),
     ("uptime_yellow", "Yellow when uptime is at or below", 0.0, 100.0, 0.1, " %"),
@@ -264,7 +266,8 @@ class SettingsDialog(QDialog):
             edit.setSingleStep(step)
             edit.setDecimals(2)
             edit.setSuffix(suffix)
-            edit.setValue(float(bands.get(key, 0.0)))
+            scale = 100.0 if key in PERCENT_BANDS else 1.0
+            edit.setValue(float(bands.get(key, 0.0)) * scale)
             self.band_edits[key] = edit
             bands_form.addRow(label, edit)
         layout = QVBoxLayout(page)
@@ -277,7 +280,7 @@ class SettingsDialog(QDialog):
         from csconsole.health import Bands
 
         try:
-            return Bands.load(getattr(self.settings, "health_bands", None) or {}).as_dict()
+            return Bands.load(self.settings.health_bands or {}).as_dict()
         except KnownError:
             return Bands().as_dict()
 
@@ -287,15 +290,17 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         from csconsole.health import Bands
 
-        overrides = {key: edit.value() for key, edit in self.band_edits.items()}
+        overrides = {
+            key: round(edit.value() / 100.0, 6) if key in PERCENT_BANDS else edit.value()
+            for key, edit in self.band_edits.items()
+        }
         try:
             Bands.from_mapping(overrides)
         except KnownError as exc:
             QMessageBox.warning(self, "Bands not saved", str(exc))
             return
         self.settings.retention_months = self.retention.value()
-        if hasattr(self.settings, "health_bands"):
-            self.settings.health_bands = overrides
+        self.settings.health_bands = overrides
         try:
             self.settings.save()
         except KnownError as exc:
