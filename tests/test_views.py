@@ -20,6 +20,9 @@ from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import C_NAME, C_STATUS, KEY_ROLE
 from csconsole.views.theme import current_theme
 
+#: Screenshots the tests leave behind for a person to look at (build/ is not committed).
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+
 
 @pytest.fixture
 def qsettings(tmp_path: Path) -> QSettings:
@@ -57,7 +60,8 @@ def test_portfolio_lists_every_client_worst_first(
     assert all(s[0] in "■▲●○" for s in shown)
     assert "40 of 40 clients" in view.summary.text()
     assert "Last synced" in window.sync_label.text()
-    window.grab().save(str(tmp_path / "portfolio.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / "portfolio.png"))
     close(window)
 
 
@@ -148,7 +152,9 @@ def test_enter_opens_the_tier_dashboard(
     qtbot.waitUntil(lambda: dash.chart.series is not None, timeout=20_000)
     assert dash.chart.series is not None and dash.chart.series.days
     assert dash.weekly.rowCount() >= 2
-    window.grab().save(str(tmp_path / f"dashboard-{key}.png"))
+    # Kept as an artefact for people to look at (not compared pixel by pixel).
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENSHOTS / f"dashboard-{dash.dashboard.client.tier}.png"))
     close(window)
 
 
