@@ -470,7 +470,7 @@ class Evaluation:
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in data.items()}
+    return {k: (round(v, 6) if type(v) is float else v) for k, v in data.items()}
 
 
 # --- explanation ------------------------------------------------------------------

@@ -108,7 +108,10 @@ def samples_frame(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
             }
         )
     cols = list(zip(*rows, strict=True))
-    starts = np.array([str(s) for s in cols[2]], dtype="datetime64[D]").astype("datetime64[s]")
+    # numpy parses ISO date text itself; dates read elsewhere arrive as date objects.
+    first = cols[2][0]
+    raw = cols[2] if isinstance(first, str) else [str(s) for s in cols[2]]
+    starts = np.array(raw, dtype="datetime64[D]").astype("datetime64[s]")
     return pd.DataFrame(
         {
             "client_id": np.asarray(cols[0], dtype="int64"),
