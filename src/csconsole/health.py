@@ -766,7 +766,7 @@ class HealthEngine:
         to_record: list[tuple[ClientInfo, Evaluation, bool]] = []
         for c in clients:
             metrics = self._client_metrics(c, present.get(c.id, set()))
-            rating_2 = self._assess(c, metrics, values, month - 2, {}).rating
+            rating_2 = self._rating(c, metrics, values, month - 2)
             prev: Evaluation | None = None
             if c.start_month <= month - 1:
                 prev = self._evaluation(
@@ -834,6 +834,23 @@ class HealthEngine:
                 )
             )
         return out
+
+    def _rating(
+        self,
+        client: ClientInfo,
+        metrics: Sequence[tuple[str, float | None]],
+        values: Mapping[tuple[int, str, int], tuple[float, date, str]],
+        month: int,
+    ) -> float | None:
+        """The rating alone, as :func:`assess` computes it: only the trend needs it here."""
+        inputs = self._inputs(client, metrics, values, month)
+        return rating_of(
+            [
+                attainment(actual=m.value, target=m.target, direction=m.direction)
+                for m in inputs
+                if m.targeted and m.value is not None and m.target is not None
+            ]
+        )
 
     def _assess(
         self,
