@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
 from csconsole.errors import NoKeyringError
+
+# keyring is imported where it is used: the console starts without needing it.
 
 SERVICE = "csconsole"
 
@@ -23,6 +21,9 @@ def _account(source_name: str) -> str:
 
 
 def keyring_usable() -> bool:
+    import keyring
+    from keyring.backends import fail
+
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         return False
@@ -42,6 +43,9 @@ def _require_keyring() -> None:
 
 
 def store_password(source_name: str, password: str) -> None:
+    import keyring
+    import keyring.errors
+
     _require_keyring()
     try:
         keyring.set_password(SERVICE, _account(source_name), password)
@@ -53,6 +57,9 @@ def store_password(source_name: str, password: str) -> None:
 
 def get_password(source_name: str) -> str | None:
     """The stored password, or None when there is none. Raises NoKeyringError without a keyring."""
+    import keyring
+    import keyring.errors
+
     _require_keyring()
     try:
         return keyring.get_password(SERVICE, _account(source_name))
@@ -61,6 +68,9 @@ def get_password(source_name: str) -> str | None:
 
 
 def delete_password(source_name: str) -> None:
+    import keyring
+    import keyring.errors
+
     if not keyring_usable():
         return
     with contextlib.suppress(keyring.errors.PasswordDeleteError):
