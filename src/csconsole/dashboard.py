@@ -12,7 +12,15 @@ from datetime import date, timedelta
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import KnownError
-from csconsole.health import Bands, ClientInfo, Explanation, HealthEngine, Kpi, fmt_value
+from csconsole.health import (
+    Bands,
+    ClientInfo,
+    Explanation,
+    HealthEngine,
+    Kpi,
+    fmt_value,
+    period_end,
+)
 from csconsole.roi import RoiReport, client_roi
 from csconsole.rollup import (
     aggregate,
@@ -44,7 +52,6 @@ RANGES_MONTHS = (3, 6, 12, 24)
 #: A figure is stale when its latest sample ended more than this many days before the
 #: end of the month shown (or today, for the current month).
 STALE_AFTER_DAYS = {"day": 3, "week": 10, "month": 40}
-GRAIN_DAYS = {"day": 1, "week": 7}
 TRACKING_COLUMNS = ("uptime", "time_saved", "error_count", "satisfaction")
 
 
@@ -140,12 +147,6 @@ def _latest_samples(cache: Cache, client_id: int, until: date) -> dict[str, tupl
     return {m: (date.fromisoformat(str(d)[:10]), g) for m, d, g in rows}
 
 
-def _period_end(start: date, grain: str) -> date:
-    if grain in GRAIN_DAYS:
-        return start + timedelta(days=GRAIN_DAYS[grain] - 1)
-    return month_end(month_index(start))
-
-
 def _figure(
     kpi: Kpi, metric: Metric, latest: tuple[date, str] | None, ref: date, bands: Bands
 ) -> Figure:
@@ -153,7 +154,7 @@ def _figure(
     latest_day = None
     if latest is not None:
         latest_day, grain = latest
-        age = (ref - _period_end(latest_day, grain)).days
+        age = (ref - period_end(latest_day, grain)).days
         stale = age > STALE_AFTER_DAYS.get(grain, 40)
     return Figure(
         metric=kpi.metric,

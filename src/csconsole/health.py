@@ -646,7 +646,8 @@ def find_client(clients: Sequence[ClientInfo], text: str) -> ClientInfo:
 _STEP_DAYS = {"day": 1, "week": 7}
 
 
-def _period_end(start: date, grain: str) -> date:
+def period_end(start: date, grain: str) -> date:
+    """Last day of the day, week or month that starts on ``start``."""
     if grain in _STEP_DAYS:
         return start + timedelta(days=_STEP_DAYS[grain] - 1)
     return month_end(month_index(start))
@@ -819,7 +820,7 @@ class HealthEngine:
             if here is None and targeted and month == self.current_month and before is not None:
                 # Month to date: no period of this metric's grain has ended yet this month.
                 following = _next_period(before[1], before[2])
-                if _period_end(following, before[2]) > yesterday:
+                if period_end(following, before[2]) > yesterday:
                     value, carried = before[0], month_label(month - 1)
             out.append(
                 MetricInput(
