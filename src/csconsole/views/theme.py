@@ -29,61 +29,55 @@ STATUS_SYMBOLS = {"green": "●", "yellow": "▲", "red": "■", "none": "○"}
 STATUS_WORDS = {"green": "Green", "yellow": "Yellow", "red": "Red", "none": "No data"}
 
 
-def _dark_palette() -> QPalette:
+_DARK_ROLES: dict[QPalette.ColorRole, str] = {
+    QPalette.ColorRole.Window: "#202327",
+    QPalette.ColorRole.WindowText: "#e8eaed",
+    QPalette.ColorRole.Base: "#17191c",
+    QPalette.ColorRole.AlternateBase: "#24282d",
+    QPalette.ColorRole.ToolTipBase: "#2d3238",
+    QPalette.ColorRole.ToolTipText: "#e8eaed",
+    QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+    QPalette.ColorRole.Text: "#e8eaed",
+    QPalette.ColorRole.Button: "#2b2f35",
+    QPalette.ColorRole.ButtonText: "#e8eaed",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Highlight: "#3d7be0",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#8ab4f8",
+}
+
+_LIGHT_ROLES: dict[QPalette.ColorRole, str] = {
+    QPalette.ColorRole.Window: "#f4f5f7",
+    QPalette.ColorRole.WindowText: "#1d2125",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f0f2f5",
+    QPalette.ColorRole.ToolTipBase: "#ffffff",
+    QPalette.ColorRole.ToolTipText: "#1d2125",
+    QPalette.ColorRole.PlaceholderText: "#6b7178",
+    QPalette.ColorRole.Text: "#1d2125",
+    QPalette.ColorRole.Button: "#e9ebee",
+    QPalette.ColorRole.ButtonText: "#1d2125",
+    QPalette.ColorRole.BrightText: "#000000",
+    QPalette.ColorRole.Highlight: "#2f6fd6",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#1a56b8",
+}
+
+#: Colour of disabled text, per theme.
+_DISABLED = {"dark": "#7c828a", "light": "#8a9096"}
+
+
+def _palette(name: str) -> QPalette:
+    """The application palette of theme ``name``."""
     p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#202327",
-        QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#17191c",
-        QPalette.ColorRole.AlternateBase: "#24282d",
-        QPalette.ColorRole.ToolTipBase: "#2d3238",
-        QPalette.ColorRole.ToolTipText: "#e8eaed",
-        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Text: "#e8eaed",
-        QPalette.ColorRole.Button: "#2b2f35",
-        QPalette.ColorRole.ButtonText: "#e8eaed",
-        QPalette.ColorRole.BrightText: "#ffffff",
-        QPalette.ColorRole.Highlight: "#3d7be0",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#8ab4f8",
-    }
-    for role, colour in roles.items():
+    for role, colour in (_DARK_ROLES if name == "dark" else _LIGHT_ROLES).items():
         p.setColor(role, QColor(colour))
     for role in (
         QPalette.ColorRole.Text,
         QPalette.ColorRole.WindowText,
         QPalette.ColorRole.ButtonText,
     ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7c828a"))
-    return p
-
-
-def _light_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#f4f5f7",
-        QPalette.ColorRole.WindowText: "#1d2125",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#f0f2f5",
-        QPalette.ColorRole.ToolTipBase: "#ffffff",
-        QPalette.ColorRole.ToolTipText: "#1d2125",
-        QPalette.ColorRole.PlaceholderText: "#6b7178",
-        QPalette.ColorRole.Text: "#1d2125",
-        QPalette.ColorRole.Button: "#e9ebee",
-        QPalette.ColorRole.ButtonText: "#1d2125",
-        QPalette.ColorRole.BrightText: "#000000",
-        QPalette.ColorRole.Highlight: "#2f6fd6",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#1a56b8",
-    }
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.ButtonText,
-    ):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#8a9096"))
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED[name]))
     return p
 
 
@@ -99,7 +93,7 @@ def apply_theme(app: QApplication, name: str) -> str:
     global _current
     _current = name if name in THEMES else "light"
     app.setStyle("Fusion")
-    app.setPalette(_dark_palette() if _current == "dark" else _light_palette())
+    app.setPalette(_palette(_current))
     return _current
 
 
