@@ -7,6 +7,11 @@ data that users type arrives with later revisions and is never touched by a sync
 
 from csconsole.models.base import Base, UTCDateTime, utcnow
 from csconsole.models.local import Alert, AlertChecklistItem, StatusHistory
+from csconsole.models.opportunities import (
+    OpportunityChange,
+    OpportunityCounter,
+    OpportunityRecord,
+)
 from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
 from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
 
@@ -17,6 +22,9 @@ __all__ = [
     "Client",
     "ClientTarget",
     "Incident",
+    "OpportunityChange",
+    "OpportunityCounter",
+    "OpportunityRecord",
     "PeriodNote",
     "RejectedRow",
     "Sample",
