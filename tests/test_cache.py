@@ -10,7 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from csconsole.cache import Cache, cache_engine, head_revision, upgrade
+from csconsole.cache import (
+    MIGRATIONS_DIR,
+    Cache,
+    cache_engine,
+    head_revision,
+    known_revisions,
+    upgrade,
+)
 from csconsole.errors import CacheError
 from csconsole.models import Base
 
@@ -45,6 +52,33 @@ def test_new_cache_is_at_head_in_wal_mode(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+def test_revisions_read_from_the_scripts_agree_with_alembic() -> None:
+    """Opening a cache compares revisions without Alembic; Alembic must see the same."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    revisions, head = known_revisions()
+    assert head == script.get_current_head()
+    assert revisions == {rev.revision for rev in script.walk_revisions()}
+
+
+def test_opening_an_up_to_date_cache_does_not_import_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Cache.open(tmp_path / "c.sqlite").close()
+    code = (
+        "import sys; from pathlib import Path; from csconsole.cache import Cache; "
+        f"Cache.open(Path({str(tmp_path / 'c.sqlite')!r})).close(); "
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
