@@ -7,11 +7,11 @@ by a newer csconsole is refused rather than silently downgraded.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
