@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
 
 from csconsole.errors import KnownError
@@ -19,7 +20,17 @@ from csconsole.health import (
     trend_of,
 )
 from csconsole.roi import client_roi, monthly_roi_frame, ratio
-from csconsole.rollup import aggregate, month_index, parse_month, samples_frame
+from csconsole.rollup import (
+    aggregate,
+    catalog_rules,
+    load_samples,
+    month_end,
+    month_index,
+    month_start,
+    monthly_values,
+    parse_month,
+    samples_frame,
+)
 from health_helpers import add_client, add_samples, weekly
 
 BANDS = Bands()
@@ -177,6 +188,52 @@ def test_rollup_rules(rule: str, expected: float) -> None:
     ]
     out = aggregate(samples_frame(rows), rules={"m": rule})
     assert out["value"].tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"), [("mean", 2.0), ("sum", 6.0), ("max", 3.0), ("last", 1.0)]
+)
+def test_sql_monthly_rollup_rules(cache, rule: str, expected: float) -> None:  # type: ignore[no-untyped-def]
+    """The SQLite rollup the health engine reads applies each rule as pandas does."""
+    cid = add_client(cache)
+    with cache.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO samples (client_id, metric, period_start, grain, value) VALUES (?, ?, ?, ?, ?)",
+            [
+                (cid, "m", "2026-09-30", "day", 50.0),  # the month before: not in October
+                (cid, "m", "2026-10-01", "day", 2.0),
+                (cid, "m", "2026-10-31", "day", 1.0),  # the latest start: "last"
+                (cid, "m", "2026-10-15", "day", 3.0),
+                (cid, "m", "2026-11-01", "day", 70.0),  # the month after
+            ],
+        )
+    october = parse_month("2026-10")
+    got = monthly_values(cache.engine, first_month=october, last_month=october, rules={"m": rule})
+    assert got == {(cid, "m", october): (expected, date(2026, 10, 31), "day")}
+
+
+def test_sql_monthly_rollup_equals_pandas_on_the_demo(synced_cache, catalog) -> None:  # type: ignore[no-untyped-def]
+    """Every client, metric and month of the demo: the two implementations agree."""
+    first, last = parse_month("2025-11"), parse_month("2026-11")
+    rules = catalog_rules(catalog)
+    assert {"mean", "sum", "last", "max"} <= set(rules.values())
+    frame = aggregate(
+        load_samples(synced_cache.engine, start=month_start(first), end=month_end(last)),
+        rules=rules,
+    )
+    expected = {
+        (int(c), str(m), int(p)): (float(v), pd.Timestamp(ls).date(), str(g))
+        for c, m, p, v, ls, g in zip(
+            frame["client_id"], frame["metric"], frame["period"], frame["value"],
+            frame["last_start"], frame["grain"], strict=True,
+        )
+    }  # fmt: skip
+    got = monthly_values(synced_cache.engine, first_month=first, last_month=last, rules=rules)
+    assert got.keys() == expected.keys()
+    assert len(got) > 10_000
+    for key, (value, last_start, grain) in expected.items():
+        assert got[key][0] == pytest.approx(value, rel=1e-12, abs=1e-9), key
+        assert got[key][1:] == (last_start, grain), key
 
 
 def test_month_edges() -> None:

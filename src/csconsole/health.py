@@ -40,13 +40,12 @@ from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.paths import resources_dir
 from csconsole.rollup import (
-    aggregate,
     catalog_rules,
-    load_samples,
     month_end,
     month_index,
     month_label,
     month_start,
+    monthly_values,
 )
 
 Status = Literal["green", "yellow", "red"]
@@ -740,23 +739,13 @@ class HealthEngine:
             who = client.key if client else "no client"
             raise KnownError(f"{who} had not started by {month_label(month)}")
         ids = [c.id for c in clients] if client else None
-        samples = load_samples(
-            self.cache.engine, start=month_start(month - 2), end=month_end(month), client_ids=ids
+        values = monthly_values(
+            self.cache.engine,
+            first_month=month - 2,
+            last_month=month,
+            rules=self._rules,
+            client_ids=ids,
         )
-        rollup = aggregate(samples, rules=self._rules, freq="month")
-        last_starts = rollup["last_start"].to_numpy().astype("datetime64[D]").tolist()
-        values: dict[tuple[int, str, int], tuple[float, date, str]] = {
-            (c, m, p): (v, last, g)
-            for c, m, p, v, last, g in zip(
-                rollup["client_id"].tolist(),
-                rollup["metric"].tolist(),
-                rollup["period"].tolist(),
-                rollup["value"].tolist(),
-                last_starts,
-                rollup["grain"].tolist(),
-                strict=True,
-            )
-        }
         present: dict[int, set[str]] = {}
         for cid, mkey, _p in values:
             present.setdefault(cid, set()).add(mkey)
@@ -921,8 +910,16 @@ class HealthEngine:
     def _stored(
         self, month: int, client_ids: Sequence[int] | None
     ) -> dict[tuple[int, int], Evaluation]:
-        sql = "SELECT client_id, month, evaluation_json FROM status_history WHERE month IN (?, ?)"
-        params: list[Any] = [month_label(month - 1), month_label(month)]
+        # Only months older than the latest complete one are taken from history; the
+        # others are evaluated afresh, so their stored JSON need not be read.
+        months = [month_label(m) for m in (month - 1, month) if m < self.latest_complete]
+        if not months:
+            return {}
+        sql = (
+            "SELECT client_id, month, evaluation_json FROM status_history "
+            f"WHERE month IN ({', '.join('?' for _ in months)})"
+        )
+        params: list[Any] = list(months)
         if client_ids is not None:
             sql += f" AND client_id IN ({', '.join('?' for _ in client_ids)})"
             params += list(client_ids)

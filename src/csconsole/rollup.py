@@ -7,6 +7,11 @@ figure can be checked by hand from the samples listed for that month.
 
 Months are handled as integer indexes (``year * 12 + month - 1``) so arithmetic on
 them is exact and fast; :func:`month_label` turns one into ``YYYY-MM``.
+
+Two implementations of the monthly rule, kept equal by a test: :func:`aggregate` (pandas,
+any period, for charts, the tracking sheet and ROI) and :func:`monthly_values` (SQLite
+``GROUP BY``, months only), which the health engine uses so that the status of a whole
+portfolio needs neither pandas nor a copy of every sample in Python.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Engine
 
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
+
+if TYPE_CHECKING:  # pandas and numpy cost a third of a second to import: only when used
+    import numpy as np
+    import pandas as pd
 
 Freq = Literal["week", "month", "quarter"]
 SAMPLE_COLUMNS = ["client_id", "metric", "period_start", "grain", "value"]
@@ -97,6 +104,9 @@ def load_samples(
 
 def samples_frame(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """Rows of (client_id, metric, period_start ISO or date, grain, value) as a typed frame."""
+    import numpy as np
+    import pandas as pd
+
     if not rows:
         return pd.DataFrame(
             {
@@ -149,6 +159,9 @@ def aggregate(
     samples (count), last_start (start of the latest sample), grain (of that sample).
     Metrics missing from ``rules`` aggregate by mean.
     """
+    import numpy as np
+    import pandas as pd
+
     if samples.empty:
         return pd.DataFrame(
             {
@@ -185,6 +198,71 @@ def aggregate(
             "grain": stats["grain"].to_numpy(dtype="object"),
         }
     )
+
+
+#: (client_id, metric, month index) -> (value, start of the latest sample, its grain)
+MonthlyValues = dict[tuple[int, str, int], tuple[float, date, str]]
+
+
+def monthly_values(
+    engine: Engine,
+    *,
+    first_month: int,
+    last_month: int,
+    rules: Mapping[str, str],
+    client_ids: Sequence[int] | None = None,
+) -> MonthlyValues:
+    """Each (client, metric, month)'s value by the metric's rule, aggregated by SQLite.
+
+    The same figures as :func:`aggregate` with ``freq="month"``: mean is sum / count, and
+    "last" is the value of the sample with the latest start (SQLite gives a bare column
+    the row that holds the query's single ``max()``). Maxima come from a second query
+    over the few metrics whose rule is max. Samples store ``period_start`` as ISO text,
+    so its first seven characters are the month.
+    """
+    where = "period_start >= ? AND period_start <= ?"
+    params: list[object] = [month_start(first_month).isoformat(), month_end(last_month).isoformat()]
+    if client_ids is not None:
+        where += f" AND client_id IN ({', '.join('?' for _ in client_ids)})"
+        params.extend(client_ids)
+    out: MonthlyValues = {}
+    with engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = cursor.execute(
+                "SELECT client_id, metric, substr(period_start, 1, 7), count(*), sum(value), "
+                f"max(period_start), value, grain FROM samples WHERE {where} "
+                "GROUP BY client_id, metric, substr(period_start, 1, 7)",
+                tuple(params),
+            ).fetchall()
+            by_max = sorted(m for m, rule in rules.items() if rule == "max")
+            maxima: dict[tuple[int, str, str], float] = {}
+            if by_max:
+                for cid, metric, month, top in cursor.execute(
+                    "SELECT client_id, metric, substr(period_start, 1, 7), max(value) FROM samples "
+                    f"WHERE {where} AND metric IN ({', '.join('?' for _ in by_max)}) "
+                    "GROUP BY client_id, metric, substr(period_start, 1, 7)",
+                    (*params, *by_max),
+                ):
+                    maxima[(cid, metric, month)] = top
+        finally:
+            cursor.close()
+    months: dict[str, int] = {}
+    for cid, metric, month, count, total, last_start, last_value, grain in rows:
+        rule = rules.get(metric, "mean")
+        if rule == "sum":
+            value = total
+        elif rule == "last":
+            value = last_value
+        elif rule == "max":
+            value = maxima[(cid, metric, month)]
+        else:
+            value = total / count
+        index = months.get(month)
+        if index is None:
+            index = months[month] = int(month[:4]) * 12 + int(month[5:7]) - 1
+        out[(cid, metric, index)] = (float(value), date.fromisoformat(last_start[:10]), grain)
+    return out
 
 
 def catalog_rules(catalog: Catalog) -> dict[str, str]:
