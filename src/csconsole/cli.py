@@ -116,6 +116,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from csconsole.cli_health import evaluate_after_sync
 
             evaluate_after_sync(cache, today=today)
+            from csconsole.opportunities import create_demo_opportunities
+
+            create_demo_opportunities(cache, catalog, today=today)
         return EXIT_OK if summary.status == "ok" else EXIT_ERROR
 
 
@@ -336,6 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     from csconsole.cli_health import add_health_commands
 
     add_health_commands(sub, common)
+    from csconsole.cli_email import add_email_command
+
+    add_email_command(sub, common)
+    from csconsole.cli_opportunities import add_opportunity_commands
+
+    add_opportunity_commands(sub, common)
     return parser
 
 

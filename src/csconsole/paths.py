@@ -64,3 +64,8 @@ def settings_path() -> Path:
 
 def log_path() -> Path:
     return data_dir() / "csconsole.log"
+
+
+def templates_dir() -> Path:
+    """The user's editable copies of the email templates (made on first use)."""
+    return data_dir() / "templates"

@@ -22,6 +22,12 @@ class Settings:
     health_bands: dict[str, float] = field(default_factory=dict)
     #: Revenue attribution weights, e.g. {"revenue_direct": 0.9, ...}; empty: SPEC's defaults.
     roi_weights: dict[str, float] = field(default_factory=dict)
+    #: The CSM's own details, filled into email drafts (see resources/emails/README.txt).
+    csm_name: str = ""
+    csm_phone: str = ""
+    csm_calendar_link: str = ""
+    #: What a red letter promises for the fix, e.g. "within 24 hours".
+    fix_timeline: str = "within 24 hours"
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

@@ -1,0 +1,529 @@
+"""Email drafts for alert responses: templates, the fields they are filled with, .eml and mailto.
+
+Templates are Jinja2 files, one per status (``green.txt.j2``, ``yellow.txt.j2``,
+``red.txt.j2``). The built-in ones live in ``resources/emails/``; on first use they are
+copied to ``templates/`` in the user data folder, and the user's copies are what drafts
+use. The first line of a rendered template is ``Subject: …``; the rest is the body.
+Rendering is sandboxed and strict: a field that does not exist is an error naming the
+field, the file and the line, never a blank in a letter. When a user's template has
+such an error the built-in one is used for that draft and the problem is reported with it.
+
+The console never sends mail: a draft is copied, handed to the mail program as a
+``mailto:`` link, or saved as an ``.eml`` file marked unsent (``X-Unsent: 1``), which
+Outlook opens as a draft and Thunderbird and Apple Mail open as a message to forward.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
+from csconsole.errors import KnownError
+from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine, fmt_value
+from csconsole.paths import resources_dir, templates_dir
+from csconsole.rollup import month_label, parse_month
+from csconsole.settings import Settings
+
+#: Longest ``mailto:`` URL handed to the mail program. Windows passes URLs to the mail
+#: handler through a 2,048-character command line and Outlook cuts longer ones; 1,800
+#: leaves room for the handler's own arguments. Longer drafts go out as ``.eml`` files.
+MAILTO_LIMIT = 1800
+
+TEMPLATE_SUFFIX = ".txt.j2"
+#: Shipped beside the templates and copied with them, so the user sees the fields.
+FIELDS_NOTE = "README.txt"
+
+_MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+class TemplateProblem(KnownError):
+    """A template cannot be rendered; the message names the file, the line and the cause."""
+
+    def __init__(self, path: str, line: int | None, cause: str) -> None:
+        where = f"{path}, line {line}" if line else path
+        super().__init__(f"{where}: {cause}")
+        self.path = path
+        self.line = line
+        self.cause = cause
+
+
+class MailtoTooLong(KnownError):
+    """The draft does not fit in a ``mailto:`` link; it must be saved as ``.eml``."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A letter ready for the user to edit: recipient, subject and body."""
+
+    to_name: str
+    to_address: str
+    subject: str
+    body: str
+    status: str = ""
+    client_key: str = ""
+    #: Template problems met while rendering it (the built-in template was used instead).
+    problems: tuple[str, ...] = ()
+
+    @property
+    def to(self) -> str:
+        """The recipient as a mail program shows it: ``Name <address>``."""
+        name, address = one_line(self.to_name), one_line(self.to_address)
+        if name and address:
+            return f"{name} <{address}>"
+        return address or name
+
+    def edited(self, *, subject: str, body: str) -> Draft:
+        return Draft(
+            self.to_name,
+            self.to_address,
+            subject,
+            body,
+            self.status,
+            self.client_key,
+            self.problems,
+        )
+
+    def text(self) -> str:
+        """The draft as plain text for the clipboard or the terminal."""
+        return f"To: {self.to}\nSubject: {one_line(self.subject)}\n\n{self.body}"
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for a header: line breaks and control characters become one space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+# --- templates --------------------------------------------------------------------
+
+
+def builtin_templates_dir() -> Path:
+    return resources_dir() / "emails"
+
+
+def template_name(status: str) -> str:
+    if status not in STATUSES:
+        raise KnownError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    return status + TEMPLATE_SUFFIX
+
+
+def ensure_user_templates(folder: Path | None = None) -> Path:
+    """Copy each built-in template the user does not have yet; returns the folder.
+
+    Existing files are never overwritten: they are the user's. Deleting one brings the
+    built-in back on the next draft.
+    """
+    folder = folder or templates_dir()
+    source = builtin_templates_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in [template_name(s) for s in STATUSES] + [FIELDS_NOTE]:
+            if not (folder / name).exists() and (source / name).exists():
+                shutil.copyfile(source / name, folder / name)
+    except OSError as exc:
+        raise KnownError(f"cannot set up the templates folder {folder}: {exc.strerror}") from None
+    return folder
+
+
+def _environment(folder: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(str(folder), encoding="utf-8"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        cache_size=0,  # always read the file again: the user may just have edited it
+    )
+
+
+def _error_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The template line of a render error: Jinja maps its frames onto the template file."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render_file(folder: Path, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """Render one template file to (subject, body); a :class:`TemplateProblem` on any error."""
+    path = folder / name
+    env = _environment(folder)
+    try:
+        template = env.get_template(name)
+        text = template.render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(str(path), exc.lineno, exc.message or "syntax error") from None
+    except TemplateError as exc:
+        line = _error_line(exc.__traceback__, str(path))
+        cause = exc.message or type(exc).__name__
+        raise TemplateProblem(str(path), line, cause) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateProblem(str(path), None, f"cannot be read ({exc})") from None
+    return split_subject(text, path=str(path))
+
+
+def render_text(source: str, context: Mapping[str, Any], *, name: str = "<template>") -> str:
+    """Render a template given as text, sandboxed and strict (undefined fields are errors)."""
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
+    )
+    try:
+        return env.from_string(source).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(name, exc.lineno, exc.message or "syntax error") from None
+    except TemplateError as exc:
+        line = _error_line(exc.__traceback__, "<template>")
+        raise TemplateProblem(name, line, exc.message or type(exc).__name__) from None
+
+
+def split_subject(text: str, *, path: str) -> tuple[str, str]:
+    """(subject, body) of a rendered template whose first line is ``Subject: …``."""
+    lines = text.lstrip("\r\n").splitlines()
+    first = lines[0] if lines else ""
+    if not first.lower().startswith("subject:"):
+        raise TemplateProblem(path, 1, "the first line must be 'Subject: …'")
+    subject = one_line(first[len("subject:") :])
+    body_lines = lines[1:]
+    while body_lines and not body_lines[0].strip():
+        body_lines.pop(0)
+    body = "\n".join(line.rstrip() for line in body_lines).strip("\n")
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    return subject, body + "\n"
+
+
+@dataclass
+class Templates:
+    """Where drafts' templates come from: the user's folder first, the built-ins as fallback."""
+
+    user_folder: Path | None = None
+    builtin_folder: Path = field(default_factory=builtin_templates_dir)
+
+    def folder(self) -> Path:
+        """The user's templates folder, with the built-ins copied in on first use."""
+        return ensure_user_templates(self.user_folder)
+
+    def render(self, status: str, context: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]]:
+        """(subject, body, problems); problems say which user template failed and why."""
+        name = template_name(status)
+        problems: tuple[str, ...] = ()
+        try:
+            folder = self.folder()
+        except KnownError as exc:
+            problems = (f"{exc}; the built-in template was used",)
+        else:
+            try:
+                subject, body = render_file(folder, name, context)
+            except TemplateProblem as exc:
+                problems = (f"{exc} — the built-in template was used meanwhile",)
+            else:
+                return subject, body, ()
+        subject, body = render_file(self.builtin_folder, name, context)
+        return subject, body, problems
+
+
+# --- the fields a template is filled with -------------------------------------------
+
+
+def month_name(month: int) -> str:
+    return f"{_MONTH_NAMES[month % 12]} {month // 12}"
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value * 100:,.0f} %"
+
+
+def _contact(cache: Cache, client: ClientInfo) -> tuple[str, str]:
+    with cache.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT contact_name, contact_email FROM clients WHERE id = ?", (client.id,)
+        ).first()
+    return (str(row[0] or ""), str(row[1] or "")) if row else ("", "")
+
+
+def _reason_fields(evaluation: Evaluation) -> list[dict[str, Any]]:
+    out = []
+    for r in evaluation.reasons:
+        kpi = evaluation.kpi(r.metric) if r.metric else None
+        unit = kpi.unit if kpi else ""
+        out.append(
+            {
+                "text": r.text,
+                "rule": r.rule,
+                "status": r.status,
+                "label": r.label,
+                "actual": fmt_value(r.actual, unit) if r.actual is not None else "no data",
+                "target": fmt_value(r.target, unit) if r.target is not None else "",
+            }
+        )
+    return out
+
+
+def _highlights(evaluation: Evaluation, limit: int = 5) -> list[str]:
+    """Metrics on or above target, best first: what a green letter can celebrate."""
+    good = [
+        k
+        for k in evaluation.kpis
+        if k.band == "green" and k.target is not None and k.value is not None
+    ]
+    good.sort(key=lambda k: -(k.variance or 0.0))
+    return [
+        f"{k.label} {fmt_value(k.value, k.unit)} against a target of {fmt_value(k.target, k.unit)}"
+        for k in good[:limit]
+    ]
+
+
+def key_figures(
+    cache: Cache, evaluation: Evaluation, *, client: ClientInfo, month: int, settings: Settings
+) -> dict[str, str | None]:
+    """Uptime, hours saved and ROI to date, as text (None when not measured)."""
+    from csconsole.roi import client_roi
+
+    uptime = evaluation.kpi("uptime")
+    figures: dict[str, str | None] = {
+        "uptime": fmt_value(uptime.value, uptime.unit)
+        if uptime and uptime.value is not None
+        else None,
+        "time_saved": None,
+        "roi_to_date": None,
+        "roi_month": None,
+    }
+    try:
+        roi = client_roi(cache, client=client, month=month, weights=settings.roi_weights or None)
+    except KnownError:
+        return figures
+    if roi.current.hours_saved:
+        figures["time_saved"] = f"{roi.current.hours_saved:,.0f} hours"
+    figures["roi_to_date"] = _pct(roi.current.cumulative_roi)
+    figures["roi_month"] = _pct(roi.current.roi)
+    return figures
+
+
+FIGURE_LABELS = {
+    "uptime": "System uptime",
+    "time_saved": "Time saved this month",
+    "roi_to_date": "Return on investment to date",
+}
+
+
+def build_context(
+    cache: Cache,
+    evaluation: Evaluation,
+    *,
+    client: ClientInfo,
+    month: int,
+    status: str,
+    settings: Settings,
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Every field a template may use (resources/emails/README.txt lists them)."""
+    contact_name, contact_email = _contact(cache, client)
+    figures = key_figures(cache, evaluation, client=client, month=month, settings=settings)
+    lines = [f"{label}: {figures[key]}" for key, label in FIGURE_LABELS.items() if figures[key]]
+    me_name = settings.csm_name.strip() or client.csm
+    return {
+        "status": status,
+        "month": month_label(month),
+        "month_name": month_name(month),
+        "month_complete": evaluation.complete,
+        "client": {"key": client.key, "name": client.name, "tier": client.tier.capitalize()},
+        "contact": {
+            "name": contact_name or client.name,
+            "first_name": (contact_name.split() or [client.name])[0],
+            "email": contact_email,
+        },
+        "csm": {
+            "name": me_name,
+            "phone": settings.csm_phone.strip(),
+            "calendar_link": settings.csm_calendar_link.strip(),
+        },
+        "technical_lead": {"name": client.technical_lead},
+        "fix_timeline": settings.fix_timeline.strip(),
+        "reasons": _reason_fields(evaluation),
+        "highlights": _highlights(evaluation),
+        "figures": figures,
+        "figure_lines": lines,
+        "rating": None if evaluation.rating is None else f"{evaluation.rating:.1f}/10",
+        "due_at": due_at.astimezone().strftime("%Y-%m-%d %H:%M") if due_at else "",
+    }
+
+
+# --- drafts -----------------------------------------------------------------------
+
+
+def draft_for_client(
+    cache: Cache,
+    catalog: Catalog,
+    client: str,
+    *,
+    status: str | None = None,
+    month: str | int | None = None,
+    today: date | None = None,
+    settings: Settings | None = None,
+    templates: Templates | None = None,
+    due_at: datetime | None = None,
+) -> Draft:
+    """The draft for a client (key or name) and month: for its status then, or ``status``."""
+    settings = settings or Settings.load()
+    engine = HealthEngine(cache, catalog, today=today)
+    info = engine.find_client(client)
+    if isinstance(month, str):
+        month = parse_month(month)
+    month = engine.default_month() if month is None else month
+    (evaluation,) = engine.evaluate(month, client=info, record=False)
+    status = status or evaluation.status
+    template_name(status)  # a clear error for an unknown status
+    context = build_context(
+        cache,
+        evaluation,
+        client=info,
+        month=month,
+        status=status,
+        settings=settings,
+        due_at=due_at,
+    )
+    subject, body, problems = (templates or Templates()).render(status, context)
+    return Draft(
+        to_name=context["contact"]["name"],
+        to_address=context["contact"]["email"],
+        subject=subject,
+        body=body,
+        status=status,
+        client_key=info.key,
+        problems=problems,
+    )
+
+
+def draft_for_alert(
+    cache: Cache,
+    catalog: Catalog,
+    alert: Any,
+    *,
+    today: date | None = None,
+    settings: Settings | None = None,
+    templates: Templates | None = None,
+) -> Draft:
+    """The draft answering an alert (an :class:`csconsole.alerts.AlertView`)."""
+    return draft_for_client(
+        cache,
+        catalog,
+        alert.client_key,
+        status=alert.status,
+        month=alert.month,
+        today=today,
+        settings=settings,
+        templates=templates,
+        due_at=alert.due_at,
+    )
+
+
+# --- leaving the console: .eml and mailto ---------------------------------------
+
+
+def _address(text: str) -> str:
+    """The first word of an address field: nothing after a line break or space survives."""
+    words = one_line(text).split(" ")
+    return words[0] if words and "@" in words[0] else ""
+
+
+def to_message(draft: Draft, *, now: datetime | None = None) -> EmailMessage:
+    """The draft as a MIME message marked unsent. Header values are single lines: a
+    line break in a name or subject becomes a space and cannot start a new header."""
+    msg = EmailMessage(policy=policy.SMTP)
+    name, address = one_line(draft.to_name), _address(draft.to_address)
+    if address:
+        # not an address: leave To out, the user fills it in in the mail program
+        with contextlib.suppress(ValueError, IndexError):
+            msg["To"] = Address(display_name=name, addr_spec=address)
+    msg["Subject"] = one_line(draft.subject)
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(domain="csconsole.invalid")
+    msg["X-Unsent"] = "1"
+    body = draft.body.replace("\r\n", "\n").replace("\r", "\n")
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+def eml_bytes(draft: Draft, *, now: datetime | None = None) -> bytes:
+    return to_message(draft, now=now).as_bytes()
+
+
+def write_eml(draft: Draft, path: Path, *, now: datetime | None = None) -> Path:
+    """Save the draft as an ``.eml`` file that mail programs open."""
+    try:
+        path.write_bytes(eml_bytes(draft, now=now))
+    except OSError as exc:
+        raise KnownError(f"cannot save the draft to {path}: {exc.strerror}") from None
+    return path
+
+
+def mailto_url(draft: Draft, *, limit: int = MAILTO_LIMIT) -> str:
+    """A percent-encoded ``mailto:`` link with subject and body; :class:`MailtoTooLong`
+    when it would exceed ``limit`` characters (save an ``.eml`` instead)."""
+    address = _address(draft.to_address)
+    body = draft.body.replace("\r\n", "\n").replace("\n", "\r\n")
+    url = (
+        "mailto:"
+        + quote(address, safe="@")
+        + "?subject="
+        + quote(one_line(draft.subject), safe="")
+        + "&body="
+        + quote(body, safe="")
+    )
+    if len(url) > limit:
+        raise MailtoTooLong(
+            f"this draft is too long for the mail program's link ({len(url):,} characters; "
+            f"at most {limit:,} pass safely); save it as an .eml file and open that instead"
+        )
+    return url
+
+
+__all__ = [
+    "MAILTO_LIMIT",
+    "Draft",
+    "MailtoTooLong",
+    "TemplateProblem",
+    "Templates",
+    "build_context",
+    "draft_for_alert",
+    "draft_for_client",
+    "ensure_user_templates",
+    "mailto_url",
+    "one_line",
+    "render_file",
+    "render_text",
+    "to_message",
+    "write_eml",
+]
