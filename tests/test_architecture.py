@@ -26,3 +26,32 @@ def test_engine_modules_import_no_qt() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(ENGINE) > 10
+
+
+#: Modules the console's start must not pay for: each is imported where it is used.
+HEAVY = ("pandas", "numpy", "pyqtgraph", "alembic", "reportlab", "openpyxl", "jinja2", "keyring")
+
+
+def test_start_up_to_the_portfolio_loads_no_heavy_module(synced_demo_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The main window's module and the portfolio it shows first import none of HEAVY, so
+    the console opens fast (bench/bench_gui.py measures it); charts, ROI, reports, imports
+    and emails load theirs when first used."""
+    import shutil
+
+    path = tmp_path / "cache.sqlite"
+    shutil.copy(synced_demo_file, path)
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "import csconsole.views.main_window\n"
+        "from csconsole.cache import Cache\nfrom csconsole.catalog import default_catalog\n"
+        "from csconsole.portfolio import build_portfolio\n"
+        f"cache = Cache.open(Path({str(path)!r}))\n"
+        "rows = build_portfolio(cache, default_catalog()).rows\n"
+        "assert len(rows) > 10 and any(r.evaluation for r in rows)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

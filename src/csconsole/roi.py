@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from csconsole.cache import Cache
 from csconsole.health import ClientInfo
 from csconsole.rollup import load_samples, month_end, month_label, period_keys
+
+if TYPE_CHECKING:  # imported where used: the console starts without pandas
+    import pandas as pd
 
 TIME_SAVED = "time_saved"
 ERRORS_PREVENTED = "errors_prevented"
@@ -114,6 +114,9 @@ def monthly_roi_frame(
 ) -> pd.DataFrame:
     """One row per month from ``first_month`` to ``last_month`` with every ROI input and
     figure, from one client's samples (vectorised; months without samples count 0)."""
+    import numpy as np
+    import pandas as pd
+
     months = np.arange(first_month, last_month + 1)
     frame = samples.assign(month=period_keys(samples["period_start"], "month"))
     days = np.where(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
@@ -152,7 +151,30 @@ class TrendChart(QWidget):
             self.range_buttons.addButton(button, months)
             bar.addWidget(button)
         self.range_buttons.button(6).setChecked(True)
+        self.empty = QLabel("No samples in this range.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        self.series: Series | None = None
+        # The plot is made with the first data: pyqtgraph costs a sixth of a second to
+        # import, which the console's start (the Portfolio) should not pay.
+        self.plot: Any = None
+        self.plot_host = QVBoxLayout()
+        self.plot_host.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addLayout(self.plot_host, 1)
+        layout.addWidget(self.empty)
+        self.range_buttons.idClicked.connect(self.range_changed)
+        self.metric_box.currentIndexChanged.connect(
+            lambda _i: self.metric_changed.emit(str(self.metric_box.currentData() or ""))
+        )
+
+    def _build_plot(self) -> None:
+        import pyqtgraph as pg
+
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot.setAccessibleName("Trend chart")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMinimumHeight(180)
         self.curve = self.plot.plot(
@@ -167,20 +189,8 @@ class TrendChart(QWidget):
         self.plot.addItem(self.vline, ignoreBounds=True)
         self.tip = pg.TextItem(anchor=(0, 1))
         self.plot.addItem(self.tip, ignoreBounds=True)
-        self.empty = QLabel("No samples in this range.")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.hide()
-        self.series: Series | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.plot)
-        layout.addWidget(self.empty)
+        self.plot_host.addWidget(self.plot)
         self.plot.scene().sigMouseMoved.connect(self._hover)
-        self.range_buttons.idClicked.connect(self.range_changed)
-        self.metric_box.currentIndexChanged.connect(
-            lambda _i: self.metric_changed.emit(str(self.metric_box.currentData() or ""))
-        )
         self.apply_theme()
 
     def months(self) -> int:
@@ -197,6 +207,8 @@ class TrendChart(QWidget):
 
     def set_data(self, series: Series) -> None:
         """The one way data reaches the chart."""
+        if self.plot is None:
+            self._build_plot()
         self.series = series
         xs = [_timestamp(d) for d in series.days]
         self.curve.setData(xs, list(series.values))
@@ -228,6 +240,8 @@ class TrendChart(QWidget):
         self.tip.setPos(xs[nearest], value)
 
     def apply_theme(self) -> None:
+        if self.plot is None:
+            return
         dark = current_theme() == "dark"
         self.plot.setBackground("#17191c" if dark else "#ffffff")
         colour = "#e8eaed" if dark else "#1d2125"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import date, datetime
 from typing import Any
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.portfolio: Portfolio | None = None
         self._sync_note = ""
+        self._warmed_up = False
         self.setWindowTitle("csconsole")
         self.sync = SyncController(
             self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
@@ -308,6 +310,11 @@ class MainWindow(QMainWindow):
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
         self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
         self._show_last_sync()
+        if not self._warmed_up:
+            # The start skips pandas (the dashboards' charts and ROI need it); load it now,
+            # off the GUI thread, so the first client opened does not wait for it.
+            self._warmed_up = True
+            self.runner.start("warm-up", lambda _ctx: importlib.import_module("pandas"))
 
     def _show_last_sync(self, extra: str | None = None) -> None:
         """Status bar: when data was last synced, and what the latest sync did."""
