@@ -86,6 +86,9 @@ class FigureRow(QWidget):
             details.append("⚠ stale")
         sub = QLabel(" · ".join(details))
         sub.setObjectName("figureDetails")
+        # Wrapping lets four panels share a laptop's width instead of scrolling sideways.
+        label.setWordWrap(True)
+        sub.setWordWrap(True)
         font = sub.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         sub.setFont(font)
@@ -190,6 +193,7 @@ class TrendChart(QWidget):
         self.tip = pg.TextItem(anchor=(0, 1))
         self.plot.addItem(self.tip, ignoreBounds=True)
         self.plot_host.addWidget(self.plot)
+        self.plot.show()  # a widget added to a visible layout is otherwise shown later
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.apply_theme()
 
@@ -212,7 +216,7 @@ class TrendChart(QWidget):
         self.series = series
         xs = [_timestamp(d) for d in series.days]
         self.curve.setData(xs, list(series.values))
-        self.plot.setTitle(f"{series.label} ({series.unit})" if series.unit else series.label)
+        self.plot.setLabel("left", series.unit or series.label)
         if series.target is not None:
             self.target.setValue(series.target)
             self.target.setVisible(True)
