@@ -35,6 +35,7 @@ from csconsole.health import HealthEngine
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio
 from csconsole.sync import SyncSummary
+from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.settings_dialog import SettingsDialog
@@ -128,6 +129,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.portfolio_view, "&Portfolio")
         self.tabs.addTab(self.dashboard_view, "Client &dashboard")
+        self.alerts_view = AlertsView(cache=cache, catalog=catalog, runner=self.runner, today=today)
+        self.tabs.addTab(self.alerts_view, "&Alerts && responses")
+        self.alerts_view.responded.connect(self._alert_answered)
         self.welcome = WelcomePage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -309,12 +313,18 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
         self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
+        self.alerts_view.reload()
         self._show_last_sync()
         if not self._warmed_up:
             # The start skips pandas (the dashboards' charts and ROI need it); load it now,
             # off the GUI thread, so the first client opened does not wait for it.
             self._warmed_up = True
             self.runner.start("warm-up", lambda _ctx: importlib.import_module("pandas"))
+
+    def _alert_answered(self, client_key: str) -> None:
+        """An alert was answered: the portfolio's alert counts and the dashboard change."""
+        self.refresh()
+        self.dashboard_view.clients_changed({client_key})
 
     def _show_last_sync(self, extra: str | None = None) -> None:
         """Status bar: when data was last synced, and what the latest sync did."""
