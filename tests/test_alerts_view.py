@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTabWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import TODAY
@@ -355,3 +355,38 @@ def test_alerts_tab_in_the_main_window(
     after = next(r for r in window.portfolio.rows if r.key == alert.client_key)  # type: ignore[union-attr]
     assert after.open_alerts == before.open_alerts - 1
     window.close()
+
+
+def test_your_details_from_settings_fill_the_draft(
+    qtbot: QtBot, view: AlertsView, alerts_cache: Cache
+) -> None:
+    from csconsole.settings import Settings
+    from csconsole.views.settings_dialog import SettingsDialog
+
+    runner = TaskRunner()
+    dialog = SettingsDialog(
+        cache=alerts_cache, runner=runner, theme="light", remember_password=lambda _n, _p: None
+    )
+    qtbot.addWidget(dialog)
+    dialog.detail_edits["csm_name"].setText("Zoë Lefèvre")
+    dialog.detail_edits["csm_phone"].setText("+33 1 23 45 67 89")
+    dialog.detail_edits["csm_calendar_link"].setText("https://cal.example/zoe")
+    dialog.detail_edits["fix_timeline"].setText("by Monday 9:00")
+    tabs = dialog.findChild(QTabWidget)
+    assert tabs is not None
+    tabs.setCurrentIndex(1)
+    dialog.show()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SCREENSHOTS / "settings-details.png"))
+    dialog.accept()
+    saved = Settings.load()
+    assert (saved.csm_name, saved.csm_calendar_link) == ("Zoë Lefèvre", "https://cal.example/zoe")
+    select(qtbot, view, first_of(view, "yellow"))
+    assert "https://cal.example/zoe" in view.body.toPlainText()
+    assert "Zoë Lefèvre" in view.body.toPlainText()
+    select(qtbot, view, first_of(view, "red"))
+    with qtbot.waitSignal(view.draft_shown, timeout=20_000):
+        view.reset_button.click()  # drafted before the settings changed
+    assert "+33 1 23 45 67 89" in view.body.toPlainText()
+    assert "by Monday 9:00" in view.body.toPlainText()
+    assert runner.shutdown()

@@ -273,8 +273,26 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.addLayout(form)
         layout.addWidget(bands_box)
+        layout.addWidget(self._details_box())
         layout.addStretch()
         return page
+
+    def _details_box(self) -> QGroupBox:
+        """The CSM's own details, filled into email drafts (no secrets: settings.json)."""
+        box = QGroupBox("Your details in email drafts")
+        form = QFormLayout(box)
+        self.detail_edits: dict[str, QLineEdit] = {}
+        for key, label, hint in (
+            ("csm_name", "&Name:", "default: the client's CSM"),
+            ("csm_phone", "&Phone:", "your direct line"),
+            ("csm_calendar_link", "&Calendar link:", "https://… where clients book a call"),
+            ("fix_timeline", "&Fix timeline:", "what a red letter promises, e.g. within 24 hours"),
+        ):
+            edit = QLineEdit(str(getattr(self.settings, key)))
+            edit.setPlaceholderText(hint)
+            self.detail_edits[key] = edit
+            form.addRow(label, edit)
+        return box
 
     def _current_bands(self) -> dict[str, Any]:
         from csconsole.health import Bands
@@ -301,6 +319,8 @@ class SettingsDialog(QDialog):
             return
         self.settings.retention_months = self.retention.value()
         self.settings.health_bands = overrides
+        for key, edit in self.detail_edits.items():
+            setattr(self.settings, key, edit.text().strip())
         try:
             self.settings.save()
         except KnownError as exc:
