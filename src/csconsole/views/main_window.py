@@ -37,6 +37,7 @@ from csconsole.portfolio import Portfolio, build_portfolio
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.opportunities_view import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
@@ -46,6 +47,7 @@ from csconsole.views.theme import apply_theme, current_theme
 log = logging.getLogger(__name__)
 
 TAB_PORTFOLIO, TAB_DASHBOARD = 0, 1
+TAB_OPPORTUNITIES = 2
 
 
 def describe_time(moment: datetime | None) -> str:
@@ -129,6 +131,11 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.portfolio_view, "&Portfolio")
         self.tabs.addTab(self.dashboard_view, "Client &dashboard")
+        self.opportunities_view = OpportunitiesView(
+            cache=cache, catalog=catalog, runner=self.runner, today=today
+        )
+        self.tabs.addTab(self.opportunities_view, "&Opportunities")
+        self.opportunities_view.changed.connect(self._opportunities_changed)
         self.alerts_view = AlertsView(cache=cache, catalog=catalog, runner=self.runner, today=today)
         self.tabs.addTab(self.alerts_view, "&Alerts && responses")
         self.alerts_view.responded.connect(self._alert_answered)
@@ -184,6 +191,8 @@ class MainWindow(QMainWindow):
         self.find_action = QAction("&Find client…", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         edit_menu.addAction(self.find_action)
+        edit_menu.addSeparator()
+        edit_menu.addActions(self.opportunities_view.edit_actions())
 
         view_menu = menu.addMenu("&View")
         self.portfolio_action = QAction("&Portfolio", self)
@@ -314,6 +323,7 @@ class MainWindow(QMainWindow):
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
         self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
         self.alerts_view.reload()
+        self.opportunities_view.reload()
         self._show_last_sync()
         if not self._warmed_up:
             # The start skips pandas (the dashboards' charts and ROI need it); load it now,
@@ -325,6 +335,11 @@ class MainWindow(QMainWindow):
         """An alert was answered: the portfolio's alert counts and the dashboard change."""
         self.refresh()
         self.dashboard_view.clients_changed({client_key})
+
+    def _opportunities_changed(self, client_keys: set[str]) -> None:
+        """Opportunities changed: the portfolio's counts and those clients' pipelines."""
+        self.refresh()
+        self.dashboard_view.clients_changed(client_keys)
 
     def _show_last_sync(self, extra: str | None = None) -> None:
         """Status bar: when data was last synced, and what the latest sync did."""
