@@ -27,11 +27,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -40,6 +37,9 @@ from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine, fmt
 from csconsole.paths import resources_dir, templates_dir
 from csconsole.rollup import month_label, parse_month
 from csconsole.settings import Settings
+
+if TYPE_CHECKING:  # Jinja2 is imported when the first draft is made, not at start-up
+    from jinja2.sandbox import SandboxedEnvironment
 
 #: Longest ``mailto:`` URL handed to the mail program. Windows passes URLs to the mail
 #: handler through a 2,048-character command line and Outlook cuts longer ones; 1,800
@@ -156,6 +156,9 @@ def ensure_user_templates(folder: Path | None = None) -> Path:
 
 
 def _environment(folder: Path) -> SandboxedEnvironment:
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     return SandboxedEnvironment(
         loader=FileSystemLoader(str(folder), encoding="utf-8"),
         undefined=StrictUndefined,
@@ -179,6 +182,8 @@ def _error_line(tb: TracebackType | None, filename: str) -> int | None:
 
 def render_file(folder: Path, name: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """Render one template file to (subject, body); a :class:`TemplateProblem` on any error."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
     path = folder / name
     env = _environment(folder)
     try:
@@ -197,6 +202,9 @@ def render_file(folder: Path, name: str, context: Mapping[str, Any]) -> tuple[st
 
 def render_text(source: str, context: Mapping[str, Any], *, name: str = "<template>") -> str:
     """Render a template given as text, sandboxed and strict (undefined fields are errors)."""
+    from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
     env = SandboxedEnvironment(
         undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True
     )
