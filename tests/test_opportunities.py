@@ -659,3 +659,41 @@ def test_cli_demo_creates_the_opportunities(
     rows = json.loads(out)
     assert len(rows) >= 60
     assert any(r["overdue"] for r in rows) and any(r["upsell"] for r in rows)
+
+
+# --- dashboard and portfolio ---------------------------------------------------------------
+
+
+def test_dashboard_pipeline_and_portfolio_read_the_store(
+    synced_cache: Cache, catalog: Catalog
+) -> None:
+    from csconsole.dashboard import build_dashboard
+    from csconsole.portfolio import build_portfolio
+
+    O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    ctx = O.load_context(synced_cache, catalog)
+    rows = O.list_opportunities(synced_cache, ctx)
+    professional = next(c for c in ctx.clients.values() if c.tier == "professional")
+    mine = [o for o in rows if o.client_key == professional.key]
+    dashboard = build_dashboard(synced_cache, catalog, client_key=professional.key, today=TODAY)
+    panel = next(p for p in dashboard.panels if p.key == "optimisation_pipeline")
+    lines = dict(panel.lines)
+    assert set(lines) == {"Identified", "Proposed", "In progress", "Completed", "Next review"}
+    for label, status in (("Identified", "identified"), ("In progress", "in progress")):
+        assert lines[label] == str(sum(o.status == status for o in mine))
+    portfolio = build_portfolio(synced_cache, catalog, today=TODAY)
+    by_key = {r.key: r for r in portfolio.rows}
+    for key, (count, value) in O.open_by_client(synced_cache).items():
+        assert (by_key[key].open_opportunities, by_key[key].opportunity_value) == (count, value)
+    assert sum(r.open_opportunities for r in portfolio.rows) == sum(o.is_open for o in rows)
+
+
+def test_dashboard_pipeline_says_when_there_are_none(synced_cache: Cache, catalog: Catalog) -> None:
+    from csconsole.dashboard import build_dashboard
+
+    ctx = O.load_context(synced_cache, catalog)
+    professional = next(c for c in ctx.clients.values() if c.tier == "professional")
+    dashboard = build_dashboard(synced_cache, catalog, client_key=professional.key, today=TODAY)
+    panel = next(p for p in dashboard.panels if p.key == "optimisation_pipeline")
+    assert "No opportunities recorded yet" in panel.note
+    assert dict(panel.lines)["Identified"] == "0"

@@ -312,6 +312,16 @@ def test_the_tab_sits_after_the_dashboard_and_is_in_the_edit_menu(
     view = window.opportunities_view
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20_000)
     assert window.tabs.tabText(TAB_OPPORTUNITIES) == "&Opportunities"
+    # The portfolio shows each client's open opportunities and their value.
+    from csconsole.views.portfolio_view import C_OPPORTUNITIES, KEY_ROLE
+
+    proxy = window.portfolio_view.proxy
+    cells = {
+        str(proxy.index(r, 0).data(KEY_ROLE)): str(proxy.index(r, C_OPPORTUNITIES).data())
+        for r in range(proxy.rowCount())
+    }
+    for key, (count, value) in O.open_by_client(demo_cache).items():
+        assert cells[key] == f"{count} · ${value:,.0f}"
     assert window.tabs.widget(TAB_OPPORTUNITIES) is view
     edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
     assert view.add_action in edit_menu.actions()

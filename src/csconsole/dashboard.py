@@ -256,10 +256,14 @@ def build_dashboard(
         elif key == "transformation":
             lines = _transformation_lines(figures)
         elif key == "optimisation_pipeline":
-            note = (
-                "No opportunities are recorded yet: the opportunity database arrives in a "
-                "later release."
-            )
+            from csconsole.opportunities import pipeline
+
+            found = pipeline(cache, catalog, client.key, today=engine.today)
+            lines = found.lines()
+            if not found.total:
+                note = "No opportunities recorded yet: add them in the Opportunities tab."
+            elif found.upsell:
+                note = f"{found.upsell} open opportunit{'ies need' if found.upsell > 1 else 'y needs'} a higher package (upsell)."
         panels.append(Panel(key, title, figures, lines, note))
     others = tuple(
         _figure(k, catalog.metric(k.metric), latest.get(k.metric), ref, engine.bands)

@@ -14,6 +14,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health import Evaluation, HealthEngine
+from csconsole.opportunities import open_by_client
 from csconsole.rollup import month_label
 
 
@@ -33,6 +34,8 @@ class PortfolioRow:
     trend: str | None
     next_review: date
     evaluation: Evaluation | None
+    open_opportunities: int = 0  # identified, proposed or in progress
+    opportunity_value: float = 0.0  # their investment in $ (see csconsole.opportunities)
 
     def days_to_review(self, today: date) -> int:
         return (self.next_review - today).days
@@ -77,6 +80,7 @@ def build_portfolio(
     except KnownError:
         evaluations = {}
     moment = now or datetime.now(UTC)
+    opportunities = open_by_client(cache)
     open_alerts: dict[str, int] = {}
     overdue: dict[str, int] = {}
     for alert in list_alerts(cache, now=moment):
@@ -103,6 +107,8 @@ def build_portfolio(
                 trend=ev.trend if ev else None,
                 next_review=next_review(client.start_date, engine.today),
                 evaluation=ev,
+                open_opportunities=opportunities.get(client.key, (0, 0.0))[0],
+                opportunity_value=opportunities.get(client.key, (0, 0.0))[1],
             )
         )
     order = {"red": 0, "yellow": 1, "green": 2, "none": 3}

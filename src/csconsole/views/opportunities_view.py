@@ -590,6 +590,11 @@ class OpportunitiesView(QWidget):
             combo = QComboBox()
             combo.addItem(everything, "")
             combo.setAccessibleName(f"Filter: {everything.lower()}")
+            # Long client names must not widen the window's minimum size.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(5)
             self.combos[name] = combo
         for p in engine.PRIORITIES:
             self.combos["priority"].addItem(p.capitalize(), p)
@@ -622,9 +627,9 @@ class OpportunitiesView(QWidget):
         self.notice.hide()
 
         bar = QHBoxLayout()
-        bar.addWidget(self.search, 2)
+        bar.addWidget(self.search, 4)
         for combo in self.combos.values():
-            bar.addWidget(combo)
+            bar.addWidget(combo, 1)
         bar.addWidget(self.overdue)
         layout = QVBoxLayout(self)
         layout.addWidget(toolbar)

@@ -49,10 +49,10 @@ COLUMNS = (
     "Rating",
     "Trend",
     "Next review",
+    "Opportunities",
 )
-(C_NAME, C_TIER, C_VALUE, C_STATUS, C_WHY, C_OPEN, C_OVERDUE, C_RATING, C_TREND, C_REVIEW) = range(
-    len(COLUMNS)
-)
+(C_NAME, C_TIER, C_VALUE, C_STATUS, C_WHY, C_OPEN, C_OVERDUE, C_RATING, C_TREND, C_REVIEW,
+ C_OPPORTUNITIES) = range(len(COLUMNS))  # fmt: skip
 
 
 def trend_arrow(trend: str | None) -> str:
@@ -105,6 +105,11 @@ class PortfolioModel(QAbstractTableModel):
                 return "\n".join(row.reasons) or "Every targeted metric is on target."
             if column == C_REVIEW:
                 return f"Monthly review on {row.next_review.isoformat()}"
+            if column == C_OPPORTUNITIES and row.open_opportunities:
+                return (
+                    f"{row.open_opportunities} open opportunities needing "
+                    f"${row.opportunity_value:,.0f} of investment (see the Opportunities tab)"
+                )
             return None
         if column == C_STATUS and role in (
             Qt.ItemDataRole.BackgroundRole,
@@ -118,6 +123,7 @@ class PortfolioModel(QAbstractTableModel):
             C_OVERDUE,
             C_RATING,
             C_REVIEW,
+            C_OPPORTUNITIES,
         ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == C_TREND:
@@ -144,6 +150,10 @@ class PortfolioModel(QAbstractTableModel):
             return "" if row.rating is None else f"{row.rating:.1f}"
         if column == C_TREND:
             return trend_arrow(row.trend)
+        if column == C_OPPORTUNITIES:
+            if not row.open_opportunities:
+                return ""
+            return f"{row.open_opportunities} · ${row.opportunity_value:,.0f}"
         days = row.days_to_review(self.today)
         return "today" if days == 0 else f"{days} d"
 
@@ -160,6 +170,8 @@ class PortfolioModel(QAbstractTableModel):
             return -1.0 if row.rating is None else row.rating
         if column == C_REVIEW:
             return row.next_review.toordinal()
+        if column == C_OPPORTUNITIES:
+            return row.opportunity_value
         return self._display(row, column).casefold()
 
 
