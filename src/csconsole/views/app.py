@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from csconsole.cache import Cache
 from csconsole.catalog import default_catalog
 from csconsole.errors import KnownError
+from csconsole.paths import resources_dir
 from csconsole.views.main_window import MainWindow
 from csconsole.views.theme import apply_theme
 
@@ -20,6 +22,11 @@ def run_gui(cache_path: Path) -> int:
     app.setApplicationName("csconsole")
     app.setOrganizationName("csconsole")
     app.setApplicationDisplayName("csconsole")
+    app.setDesktopFileName("csconsole")  # matches installers/linux/csconsole.desktop
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(resources_dir() / "icons" / f"csconsole-{size}.png"))
+    app.setWindowIcon(icon)
     apply_theme(app, "light")
     try:
         cache = Cache.open(cache_path)
