@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -322,6 +324,7 @@ class AlertsView(QWidget):
         self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.checklist = QListWidget()
         self.checklist.setAccessibleName("Action checklist")
+        self.checklist.setMinimumHeight(60)
         protocol_box = QGroupBox("Protocol")
         form = QFormLayout()
         form.addRow("Respond:", self.due)
@@ -352,10 +355,17 @@ class AlertsView(QWidget):
         response_layout.addLayout(row)
         response_layout.addWidget(self.response_state)
 
+        # the protocol scrolls rather than making the window taller than a small screen
+        protocol_scroll = QScrollArea()
+        protocol_scroll.setWidget(protocol_box)
+        protocol_scroll.setWidgetResizable(True)
+        protocol_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        protocol_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        protocol_scroll.setMinimumWidth(protocol_box.minimumSizeHint().width())
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(protocol_box, 1)
+        left_layout.addWidget(protocol_scroll, 1)
         left_layout.addWidget(self.response_box)
 
         # the draft
@@ -377,14 +387,17 @@ class AlertsView(QWidget):
         self.reset_button = QPushButton("Redo from t&emplate")
         self.reset_button.setToolTip("Drop your edits and draft again from the current template")
         draft_box = QGroupBox("Email draft")
+        self.to.setMinimumWidth(1)  # a long address must not widen the window
+        to_row = QHBoxLayout()
+        to_row.addWidget(self.to, 1)
+        to_row.addWidget(self.reset_button)
         draft_form = QFormLayout()
-        draft_form.addRow("To:", self.to)
+        draft_form.addRow("To:", to_row)
         draft_form.addRow("Subject:", self.subject)
         buttons = QHBoxLayout()
         for button in (self.copy_button, self.mail_button, self.save_button):
             buttons.addWidget(button)
         buttons.addStretch()
-        buttons.addWidget(self.reset_button)
         draft_layout = QVBoxLayout(draft_box)
         draft_layout.addLayout(draft_form)
         draft_layout.addWidget(self.body, 1)
@@ -401,9 +414,10 @@ class AlertsView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 2)
-        self.table.setMinimumHeight(150)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([260, 440])  # room for about six alerts on a laptop screen
+        self.table.setMinimumHeight(100)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.problem)
