@@ -350,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csconsole.cli_opportunities import add_opportunity_commands
 
     add_opportunity_commands(sub, common)
+    from csconsole.cli_report import add_report_command
+
+    add_report_command(sub, common)
     return parser
 
 

@@ -12,6 +12,12 @@ from csconsole.models.opportunities import (
     OpportunityCounter,
     OpportunityRecord,
 )
+from csconsole.models.reviews import (
+    ReviewActionItem,
+    ReviewFeatureRequest,
+    ReviewRecord,
+    ReviewSection,
+)
 from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
 from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
 
@@ -27,6 +33,10 @@ __all__ = [
     "OpportunityRecord",
     "PeriodNote",
     "RejectedRow",
+    "ReviewActionItem",
+    "ReviewFeatureRequest",
+    "ReviewRecord",
+    "ReviewSection",
     "Sample",
     "Source",
     "SourceWatermark",

@@ -1,0 +1,114 @@
+"""``csconsole report``: the monthly review or ROI report as PDF, for one client or all.
+
+Kept apart from ``cli.py`` so the parser there only registers it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from csconsole.reports import KINDS
+
+EXIT_OK = 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from csconsole.catalog import default_catalog
+    from csconsole.cli_health import _open, _today, health_engine
+    from csconsole.errors import KnownError
+    from csconsole.reports.export import export_all, export_one, file_name
+    from csconsole.rollup import month_label, parse_month
+
+    if bool(args.all) == bool(args.client):
+        raise KnownError("give either --client C or --all")
+    if args.all and args.output:
+        raise KnownError("-o names one file; with --all give --out-dir DIR")
+    if args.client and args.out_dir and args.output:
+        raise KnownError("give -o FILE or --out-dir DIR, not both")
+    with _open(args) as cache:
+        engine = health_engine(cache, today=_today(args))
+        month = parse_month(args.month) if args.month else engine.latest_complete
+        catalog = default_catalog()
+        kinds = KINDS if args.kind == "both" else (args.kind,)
+        if args.client:
+            if args.output and len(kinds) > 1:
+                raise KnownError("-o names one file; with --kind both give --out-dir DIR")
+            client = engine.find_client(args.client)
+            for kind in kinds:
+                if args.output:
+                    path = Path(args.output)
+                else:
+                    folder = Path(args.out_dir) if args.out_dir else Path.cwd()
+                    path = folder / file_name(client.key, month_label(month), kind)
+                written = export_one(
+                    cache,
+                    catalog,
+                    client=client.key,
+                    month=month,
+                    kind=kind,
+                    path=path,
+                    engine=engine,
+                )
+                print(f"Wrote {written}")
+            return EXIT_OK
+        folder = Path(args.out_dir) if args.out_dir else Path.cwd()
+
+        def progress(done: int, total: int, text: str) -> None:
+            if not args.quiet and sys.stderr.isatty():
+                print(f"\r{done}/{total} {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+        result = export_all(
+            cache,
+            catalog,
+            month=month,
+            folder=folder,
+            kinds=kinds,
+            progress=progress,
+            engine=engine,
+        )
+        if not args.quiet and sys.stderr.isatty():
+            print(file=sys.stderr)
+        for line in result.skipped:
+            print(f"csconsole: skipped {line}", file=sys.stderr)
+        print(
+            f"Wrote {len(result.written)} PDF{'s' if len(result.written) != 1 else ''} to {folder}"
+        )
+    return EXIT_OK
+
+
+def add_report_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``report`` on the main parser's subcommands."""
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="export the monthly review or ROI report as PDF (one client or all)",
+        description="Export the monthly review (seed 002's template: the figures from the "
+        "cache and the narrative written in the Reviews tab, or pre-filled from the data) or "
+        "the monthly ROI report as PDF. Files are written under a temporary name and renamed "
+        "when complete.",
+    )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--client", metavar="CLIENT", help="client key or name")
+    who.add_argument("--all", action="store_true", help="every client that had started by then")
+    p.add_argument(
+        "--month", metavar="YYYY-MM", help="the month (default: the latest complete month)"
+    )
+    p.add_argument(
+        "--kind",
+        choices=(*KINDS, "both"),
+        default="review",
+        help="review (default), roi, or both",
+    )
+    p.add_argument("-o", "--output", metavar="FILE.pdf", help="the file to write (one client)")
+    p.add_argument(
+        "--out-dir", metavar="DIR", help="folder for the PDFs (default: the current folder)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_report)
+
+
+__all__ = ["add_report_command"]

@@ -1,0 +1,290 @@
+"""The monthly ROI PDF, in the order of seed 002's Monthly ROI Report Template: executive
+summary, quantified benefits, cumulative impact and payback, the ROI trend by month and
+next month's recommendations. Every figure is :func:`csconsole.roi.client_roi`'s, with
+the rule that makes it printed beside it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from csconsole.health import fmt_value
+from csconsole.reports.base import ReportRenderer
+from csconsole.reports.branding import Branding
+from csconsole.reports.charts import Line_, line_chart
+from csconsole.reports.review import money, percent
+from csconsole.reviews import Review, ReviewFacts
+from csconsole.roi import RoiMonth
+
+#: Payback the seed aims for, in months.
+PAYBACK_TARGET_MONTHS = 6
+#: Months of the trend table and chart.
+TREND_MONTHS = 12
+#: Months averaged for the projected annual return.
+PROJECTION_MONTHS = 3
+#: Efficiency figures shown under "Efficiency gains" when the client has them.
+EFFICIENCY_METRICS = (
+    "error_reduction",
+    "cross_department_efficiency",
+    "process_efficiency_rating",
+    "automation_success_rate",
+)
+REVENUE_LABELS = {
+    "revenue_direct": "Direct attribution",
+    "revenue_assisted": "Assisted attribution",
+    "revenue_influenced": "Influenced",
+}
+
+
+def trend_direction(trend: tuple[RoiMonth, ...]) -> str:
+    """Increasing, stable or optimisation needed: the last three months' mean monthly ROI
+    against the three before (within 5 points is stable)."""
+    rois = [m.roi for m in trend if m.roi is not None]
+    if len(rois) < 2:
+        return "Not enough months yet"
+    recent = rois[-3:]
+    before = rois[-6:-3] or rois[:1]
+    change = sum(recent) / len(recent) - sum(before) / len(before)
+    if change > 0.05:
+        return "Increasing"
+    if change < -0.05:
+        return "Optimisation needed"
+    return "Stable"
+
+
+def projected_annual(trend: tuple[RoiMonth, ...]) -> float:
+    months = trend[-PROJECTION_MONTHS:]
+    return sum(m.value for m in months) / len(months) * 12 if months else 0.0
+
+
+class RoiPdfReport(ReportRenderer):
+    """One client's monthly ROI report."""
+
+    report_title = "ROI performance report"
+
+    def __init__(
+        self,
+        facts: ReviewFacts,
+        review: Review,
+        *,
+        branding: Branding | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(branding=branding, today=today)
+        self.facts = facts
+        self.review = review
+
+    def header_line(self) -> str:
+        c = self.facts.client
+        return f"{c.name} · {self.facts.month} · {c.tier.capitalize()} package"
+
+    def metadata(self) -> tuple[str, str, str]:
+        c = self.facts.client
+        return (
+            f"{self.report_title}: {c.name}, {self.facts.month}",
+            c.csm,
+            f"ROI of {c.name} ({c.key}), {c.tier} package, {self.facts.month}",
+        )
+
+    def _get_story(self) -> list[Flowable]:
+        f = self.facts
+        c = f.client
+        out: list[Flowable] = [
+            self.para(self.report_title, "title"),
+            self.para(f"{c.name} — {f.month}", "subtitle"),
+            self.table(
+                None,
+                [
+                    [
+                        self.para("Client", "label"),
+                        c.name,
+                        self.para("Package", "label"),
+                        f"{c.tier.capitalize()} ({money(c.package_value)})",
+                    ],
+                    [self.para("Month", "label"), f.month, self.para("CSM", "label"), c.csm],
+                ],
+                (0.16, 0.34, 0.16, 0.34),
+            ),
+        ]
+        roi = f.roi
+        if roi is None:
+            out += self.section("Executive summary")
+            out.append(
+                self.para("No ROI figures: the cache has no samples for this client yet.", "empty")
+            )
+            return out
+        cur = roi.current
+        projection = projected_annual(roi.trend)
+        out += self.section("Executive summary")
+        out.append(
+            self.figure_boxes(
+                [
+                    ("Value created this month", money(cur.value), ""),
+                    ("Year-to-date ROI", percent(roi.ytd_roi), ""),
+                    ("Projected annual return", money(projection), ""),
+                ]
+            )
+        )
+        shown = min(PROJECTION_MONTHS, len(roi.trend))
+        out.append(
+            self.para(
+                "ROI = (value − system costs) / system costs. Year to date: the same over "
+                f"this calendar year's months. Projected annual return: the mean value of the "
+                f"last {shown} month{'s' if shown != 1 else ''} × 12.",
+                "note",
+            )
+        )
+
+        out += self.section("Quantified benefits this month")
+        out += self.subsection("Time savings")
+        out.append(
+            self.table(
+                ["Figure", "This month", "How"],
+                [
+                    [
+                        "Hours saved",
+                        f"{cur.hours_saved:,.1f} h",
+                        "weekly hours saved, summed over the weeks starting this month",
+                    ],
+                    [
+                        "Labour cost equivalent",
+                        money(cur.time_savings_value),
+                        f"hours × ${roi.hourly_rate:,.2f} per hour",
+                    ],
+                ],
+                (0.3, 0.2, 0.5),
+                right=(1,),
+            )
+        )
+        out += self.subsection("Error prevention")
+        out.append(
+            self.table(
+                ["Figure", "This month", "How"],
+                [
+                    [
+                        "Errors prevented",
+                        f"{cur.errors_prevented:,.0f}",
+                        "the month's errors-prevented samples, summed",
+                    ],
+                    [
+                        "Cost avoided",
+                        money(cur.error_prevention_value),
+                        f"errors × ${roi.cost_per_error:,.2f} per error",
+                    ],
+                ],
+                (0.3, 0.2, 0.5),
+                right=(1,),
+            )
+        )
+        out += self.subsection("Efficiency gains")
+        rows = []
+        for key in EFFICIENCY_METRICS:
+            k = f.kpi(key)
+            if k is not None and k.value is not None:
+                target = "tracked" if k.target is None else f"target {fmt_value(k.target, k.unit)}"
+                rows.append([k.label, fmt_value(k.value, k.unit), target])
+        out.append(
+            self.table(
+                ["Figure", "This month", "Against"],
+                rows,
+                (0.3, 0.2, 0.5),
+                right=(1,),
+                empty="No efficiency figures are tracked for this package.",
+            )
+        )
+        out += self.subsection("Revenue impact")
+        rows = [
+            [
+                REVENUE_LABELS.get(m, m),
+                money(cur.revenue.get(m, 0.0)),
+                f"× {w:.2f} = {money(cur.revenue.get(m, 0.0) * w)}",
+            ]
+            for m, w in roi.weights.items()
+        ]
+        rows.append(
+            ["Revenue attributed", money(cur.revenue_attribution), "sum of the weighted lines"]
+        )
+        out.append(
+            self.table(["Revenue", "This month", "Weighted"], rows, (0.3, 0.2, 0.5), right=(1,))
+        )
+
+        out += self.section("Cumulative impact since implementation")
+        invested = roi.package_value + cur.cumulative_costs
+        if roi.payback_months is not None:
+            payback = f"{roi.payback_months} month{'s' if roi.payback_months != 1 else ''} (reached in {roi.payback_month})"
+        else:
+            payback = "not reached yet"
+        out.append(
+            self.key_values(
+                [
+                    ("Since", roi.trend[0].month),
+                    ("Total value created", money(cur.cumulative_value)),
+                    (
+                        "Total investment",
+                        f"{money(invested)} (package {money(roi.package_value)} + system costs {money(cur.cumulative_costs)})",
+                    ),
+                    ("Current ROI", percent(cur.cumulative_roi)),
+                    ("Payback period", f"{payback}; target {PAYBACK_TARGET_MONTHS} months"),
+                ]
+            )
+        )
+
+        out += self.section("Trending analysis")
+        months = roi.trend[-TREND_MONTHS:]
+        chart = line_chart(
+            width=self.frame_width(),
+            height=150,
+            labels=[m.month for m in months],
+            lines=[
+                Line_(
+                    "Monthly ROI",
+                    [None if m.roi is None else m.roi * 100 for m in months],
+                    self.branding.colour("accent"),
+                ),
+                Line_(
+                    "Cumulative ROI",
+                    [None if m.cumulative_roi is None else m.cumulative_roi * 100 for m in months],
+                    self.branding.colour("primary"),
+                    dashed=True,
+                ),
+            ],
+            branding=self.branding,
+            title="ROI by month (%)",
+            value_text=lambda v: f"{v:,.0f} %",
+            reference=0.0,
+            reference_label="break-even",
+            legend=True,
+        )
+        out.append(chart)
+        out.append(Spacer(1, 2 * mm))
+        out.append(
+            self.table(
+                ["Month", "Value", "System costs", "Monthly ROI", "Cumulative ROI"],
+                [
+                    [
+                        m.month,
+                        money(m.value),
+                        money(m.system_costs),
+                        percent(m.roi),
+                        percent(m.cumulative_roi),
+                    ]
+                    for m in months
+                ],
+                (0.2, 0.2, 0.2, 0.2, 0.2),
+                right=(1, 2, 3, 4),
+            )
+        )
+        out.append(Spacer(1, 2 * mm))
+        out.append(self.key_values([("Trend direction", trend_direction(roi.trend))]))
+
+        out += self.section("Recommendations for next month")
+        out += self.text_block(
+            self.review.text("roi_recommendations"),
+            empty="No recommendation recorded; the opportunity database has no open entry with an ROI.",
+        )
+        return out
+
+
+__all__ = ["RoiPdfReport", "projected_annual", "trend_direction"]

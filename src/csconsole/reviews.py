@@ -1,0 +1,598 @@
+"""The monthly review: the figures the engine computes for a client-month, and the
+narrative the CSM writes about them (seed 002's Monthly Review Report Template).
+
+* :func:`gather_facts` collects the read-only figures: status, rating and trend, every
+  KPI against its target grouped as the template groups them, ROI, open opportunities,
+  incidents and a three-month trend of the headline metrics.
+* The narrative (each section's text, action items, feature requests) is local data,
+  stored per client and month in the ``review*`` tables and never touched by a sync.
+  :func:`load_review` returns the stored review, or — for a month nobody has written
+  yet — one pre-filled from the facts: wins are the metrics furthest above target,
+  areas for improvement the reasons for the status, optimisation and expansion
+  opportunities the open entries of the opportunity database, and action items the
+  ones not done in the latest earlier review. The CSM edits from there;
+  :func:`save_review` writes the whole review in one short transaction.
+
+Section texts are kept exactly as typed; the PDF prints them as typed.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import Table, delete, insert, select
+
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
+from csconsole.errors import KnownError
+from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi, fmt_pct, fmt_value
+from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
+from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
+
+if TYPE_CHECKING:
+    from csconsole.opportunities import Opportunity
+    from csconsole.roi import RoiReport
+
+Kind = Literal["text", "line", "choice"]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    kind: Kind  # text: several lines; line: one line; choice: one of ``choices``
+    hint: str
+    choices: tuple[str, ...] = ()
+
+
+#: Every narrative section, in the order of the review. Executive summary first.
+SECTIONS: tuple[Section, ...] = (
+    Section("key_achievement", "Key achievement", "line", "The month's most significant result"),
+    Section("primary_focus", "Primary focus", "line", "The main goal for next month"),
+    Section("expansion_readiness", "Expansion readiness", "choice", "", ("Yes", "Partial", "No")),
+    Section("referral_potential", "Referral potential", "choice", "", ("High", "Medium", "Low")),
+    Section("wins", "Wins this month", "text", "Achievements with their figures"),
+    Section("improvements", "Areas for improvement", "text", "Each issue and the fix proposed"),
+    Section(
+        "optimisations",
+        "Optimisation opportunities",
+        "text",
+        "Improvements within the package, with expected impact",
+    ),
+    Section("client_quote", "Client feedback", "text", "The client's most telling words"),
+    Section(
+        "support_interactions",
+        "Support interactions",
+        "text",
+        "Interactions, resolution times, recurring themes",
+    ),
+    Section(
+        "recommendations",
+        "Strategic recommendations",
+        "text",
+        "Proposed optimisations and their timelines",
+    ),
+    Section(
+        "expansion",
+        "Expansion opportunities",
+        "text",
+        "What the client could buy next: investment and ROI",
+    ),
+    Section("risks", "Risk mitigation", "text", "Each risk and its prevention plan"),
+    Section(
+        "communication_log", "Communication log", "text", "Calls, meetings and mails this month"
+    ),
+    Section("technical_notes", "Technical notes", "text", "System statistics worth recording"),
+    Section(
+        "roi_recommendations",
+        "ROI recommendations",
+        "text",
+        "Next month's steps to raise the return (printed in the ROI report)",
+    ),
+)
+SECTION_KEYS = tuple(s.key for s in SECTIONS)
+SECTION_BY_KEY: dict[str, Section] = {s.key: s for s in SECTIONS}
+FEASIBILITY = ("high", "medium", "low")
+#: Longest text kept per field, in characters (a pasted book is refused, not truncated).
+MAX_TEXT = 100_000
+
+#: The template's four groups of performance figures: title -> catalog groups.
+PERFORMANCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("System health", ("system_health", "integrations", "scalability")),
+    (
+        "Business impact",
+        (
+            "performance",
+            "roi",
+            "cross_department",
+            "revenue_impact",
+            "transformation",
+            "optimisation_pipeline",
+            "lead_delivery",
+            "revenue_by_source",
+        ),
+    ),
+    ("User engagement", ("adoption", "advanced_features", "leadership")),
+    ("Client satisfaction", ("satisfaction",)),
+)
+#: Metrics the three-month trend chart prefers, in order; others with a target follow.
+HEADLINE_METRICS = (
+    "uptime",
+    "user_adoption",
+    "satisfaction",
+    "time_saved",
+    "automation_success_rate",
+    "error_rate",
+)
+TREND_CHART_METRICS = 4
+
+
+# --- the figures ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One metric's monthly values over the review's last three months."""
+
+    metric: str
+    label: str
+    unit: str
+    months: tuple[str, ...]
+    values: tuple[float | None, ...]
+    target: float | None
+    direction: str
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    key: str
+    severity: str
+    title: str
+    opened_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What the engine says about one client-month; read-only in the review."""
+
+    client: ClientInfo
+    month: str
+    month_index: int
+    evaluation: Evaluation
+    previous: Evaluation | None
+    groups: tuple[tuple[str, tuple[Kpi, ...]], ...]
+    roi: RoiReport | None
+    opportunities: tuple[Opportunity, ...]  # open ones
+    incidents: tuple[IncidentRow, ...]  # opened this month or still open at its end
+    trend: tuple[TrendSeries, ...]
+    next_review: date
+
+    @property
+    def status(self) -> str:
+        return self.evaluation.status
+
+    def kpi(self, metric: str) -> Kpi | None:
+        return self.evaluation.kpi(metric)
+
+
+def next_review_date(start: date, month: int) -> date:
+    """Reviews fall on the day of the month the package started: the one after ``month``."""
+    first = month_start(month + 1)
+    last = month_end(month + 1)
+    return first.replace(day=min(start.day, last.day))
+
+
+def _groups(evaluation: Evaluation, catalog: Catalog) -> tuple[tuple[str, tuple[Kpi, ...]], ...]:
+    by_group: dict[str, list[Kpi]] = {title: [] for title, _ in PERFORMANCE_GROUPS}
+    where = {g: title for title, groups in PERFORMANCE_GROUPS for g in groups}
+    for kpi in evaluation.kpis:
+        metric = catalog.metrics.get(kpi.metric)
+        title = where.get(metric.group if metric else "", "Business impact")
+        by_group[title].append(kpi)
+    return tuple((title, tuple(kpis)) for title, kpis in by_group.items())
+
+
+def _trend(
+    cache: Cache, catalog: Catalog, client: ClientInfo, evaluation: Evaluation, month: int
+) -> tuple[TrendSeries, ...]:
+    targeted = [k for k in evaluation.kpis if k.target is not None and k.band != "tracked"]
+    order = {m: i for i, m in enumerate(HEADLINE_METRICS)}
+    targeted.sort(key=lambda k: order.get(k.metric, len(order)))
+    chosen = targeted[:TREND_CHART_METRICS]
+    if not chosen:
+        return ()
+    first = max(month - 2, client.start_month)
+    values = monthly_values(
+        cache.engine,
+        first_month=first,
+        last_month=month,
+        rules=catalog_rules(catalog),
+        client_ids=[client.id],
+    )
+    months = range(first, month + 1)
+    return tuple(
+        TrendSeries(
+            metric=k.metric,
+            label=k.label,
+            unit=k.unit,
+            months=tuple(month_label(m) for m in months),
+            values=tuple(
+                v[0] if (v := values.get((client.id, k.metric, m))) else None for m in months
+            ),
+            target=k.target,
+            direction=k.direction,
+        )
+        for k in chosen
+    )
+
+
+def _incidents(cache: Cache, client: ClientInfo, month: int) -> tuple[IncidentRow, ...]:
+    start = datetime.combine(month_start(month), datetime.min.time())
+    end = datetime.combine(month_end(month) + timedelta(days=1), datetime.min.time())
+    with cache.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT key, severity, title, opened_at, resolved_at FROM incidents "
+            "WHERE client_id = ? AND opened_at < ? AND (opened_at >= ? OR resolved_at IS NULL "
+            "OR resolved_at >= ?) ORDER BY opened_at",
+            (client.id, end.isoformat(" "), start.isoformat(" "), end.isoformat(" ")),
+        ).fetchall()
+
+    def moment(text: object) -> datetime:
+        return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+
+    return tuple(
+        IncidentRow(r[0], r[1], r[2] or "", moment(r[3]), moment(r[4]) if r[4] else None)
+        for r in rows
+    )
+
+
+def open_opportunities(cache: Cache, catalog: Catalog, client_key: str) -> list[Opportunity]:
+    """The client's open opportunities (identified, proposed, in progress), best ROI first."""
+    from csconsole import opportunities as opps
+
+    ctx = opps.load_context(cache, catalog)
+    rows = [o for o in opps.list_opportunities(cache, ctx, client=client_key) if o.is_open]
+    rows.sort(key=lambda o: (-(o.roi if o.roi is not None else float("-inf")), o.id))
+    return rows
+
+
+def gather_facts(
+    cache: Cache,
+    catalog: Catalog,
+    *,
+    client: str | ClientInfo,
+    month: int,
+    engine: HealthEngine | None = None,
+    evaluations: Mapping[str, tuple[Evaluation, Evaluation | None]] | None = None,
+) -> ReviewFacts:
+    """Every figure the review of ``client`` for ``month`` shows. ``evaluations`` (by client
+    key) lets a batch evaluate every client once instead of once each."""
+    from csconsole.roi import client_roi
+
+    engine = engine or HealthEngine(cache, catalog)
+    info = client if isinstance(client, ClientInfo) else engine.find_client(client)
+    if month < info.start_month:
+        raise KnownError(f"{info.key} had not started by {month_label(month)}")
+    pair = evaluations.get(info.key) if evaluations is not None else None
+    if pair is None:
+        ((cur, prev),) = engine.evaluate_with_previous(month, client=info)
+    else:
+        cur, prev = pair
+    try:
+        roi: RoiReport | None = client_roi(cache, client=info, month=month)
+    except KnownError:
+        roi = None
+    return ReviewFacts(
+        client=info,
+        month=month_label(month),
+        month_index=month,
+        evaluation=cur,
+        previous=prev,
+        groups=_groups(cur, catalog),
+        roi=roi,
+        opportunities=tuple(open_opportunities(cache, catalog, info.key)),
+        incidents=_incidents(cache, info, month),
+        trend=_trend(cache, catalog, info, cur, month),
+        next_review=next_review_date(info.start_date, month),
+    )
+
+
+# --- the narrative ----------------------------------------------------------------------
+
+
+@dataclass
+class ActionItem:
+    task: str
+    owner: str = ""
+    due: date | None = None
+    done: bool = False
+
+
+@dataclass
+class FeatureRequest:
+    request: str
+    feasibility: str = ""  # high, medium, low or empty
+    note: str = ""  # timeline if approved, or an alternative if not feasible
+
+
+@dataclass
+class Review:
+    """The CSM's words for one client-month. ``edited_at`` is None until first saved."""
+
+    client_key: str
+    month: str
+    sections: dict[str, str] = field(default_factory=dict)
+    actions: list[ActionItem] = field(default_factory=list)
+    requests: list[FeatureRequest] = field(default_factory=list)
+    edited_at: datetime | None = None
+    edited_by: str = ""
+
+    @property
+    def saved(self) -> bool:
+        return self.edited_at is not None
+
+    def text(self, key: str) -> str:
+        return self.sections.get(key, "")
+
+
+_REVIEWS = ReviewRecord.__table__
+_SECTIONS = ReviewSection.__table__
+_ACTIONS = ReviewActionItem.__table__
+_REQUESTS = ReviewFeatureRequest.__table__
+
+
+def _tables() -> tuple[Table, Table, Table, Table]:
+    return (_REVIEWS, _SECTIONS, _ACTIONS, _REQUESTS)  # type: ignore[return-value]
+
+
+def load_stored(cache: Cache, client_key: str, month: str) -> Review | None:
+    """The saved review of a client-month, or None when nobody has written it yet."""
+    reviews, sections, actions, requests = _tables()
+    with cache.engine.connect() as conn:
+        head = conn.execute(
+            select(reviews).where(reviews.c.client_key == client_key, reviews.c.month == month)
+        ).first()
+        if head is None:
+            return None
+        texts = conn.execute(
+            select(sections.c.section, sections.c.text).where(
+                sections.c.client_key == client_key, sections.c.month == month
+            )
+        ).all()
+        items = conn.execute(
+            select(actions)
+            .where(actions.c.client_key == client_key, actions.c.month == month)
+            .order_by(actions.c.position)
+        ).all()
+        asks = conn.execute(
+            select(requests)
+            .where(requests.c.client_key == client_key, requests.c.month == month)
+            .order_by(requests.c.position)
+        ).all()
+    return Review(
+        client_key=client_key,
+        month=month,
+        sections={s: t for s, t in texts},
+        actions=[ActionItem(r.task, r.owner, r.due, bool(r.done)) for r in items],
+        requests=[FeatureRequest(r.request, r.feasibility, r.note) for r in asks],
+        edited_at=head.edited_at,
+        edited_by=head.edited_by,
+    )
+
+
+def _latest_earlier(cache: Cache, client_key: str, month: str) -> Review | None:
+    reviews = _tables()[0]
+    with cache.engine.connect() as conn:
+        earlier = conn.execute(
+            select(reviews.c.month)
+            .where(reviews.c.client_key == client_key, reviews.c.month < month)
+            .order_by(reviews.c.month.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    return None if earlier is None else load_stored(cache, client_key, earlier)
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"${value:,.0f}"
+
+
+def _opportunity_line(opp: Opportunity, *, upsell: bool) -> str:
+    parts = [f"{opp.id} {opp.area}"]
+    if opp.improvement:
+        parts[0] += f": {opp.improvement}"
+    if upsell:
+        parts[0] += f" (needs the {opp.required_tier} package)"
+    figures = []
+    if opp.benefit:
+        figures.append(f"expected benefit {opp.benefit}")
+    if opp.investment is not None:
+        figures.append(f"investment {_money(opp.investment)}")
+    if opp.roi is not None:
+        figures.append(f"ROI {opp.roi:,.0f} % a year")
+    if opp.timeline_weeks:
+        figures.append(f"{opp.timeline_weeks} weeks")
+    return "• " + parts[0] + (" — " + "; ".join(figures) if figures else "")
+
+
+def _wins(evaluation: Evaluation) -> list[Kpi]:
+    above = [
+        k
+        for k in evaluation.kpis
+        if k.variance is not None and k.variance > 0 and k.band not in ("tracked", "no data")
+    ]
+    above.sort(key=lambda k: -(k.variance or 0.0))
+    return above[:3]
+
+
+def _win_text(k: Kpi) -> str:
+    return (
+        f"{k.label} at {fmt_value(k.value, k.unit)}, {fmt_pct(k.variance or 0.0)} better than "
+        f"its {fmt_value(k.target, k.unit)} target"
+    )
+
+
+def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
+    """A review written from the data, for the CSM to edit (see the module's docstring)."""
+    ev = facts.evaluation
+    wins = _wins(ev)
+    upsells = [o for o in facts.opportunities if o.upsell]
+    within = [o for o in facts.opportunities if not o.upsell]
+    sections: dict[str, str] = dict.fromkeys(SECTION_KEYS, "")
+    sections["wins"] = "\n".join(f"• {_win_text(k)}" for k in wins)
+    sections["key_achievement"] = _win_text(wins[0]) if wins else ""
+    sections["improvements"] = "\n".join(f"• {r.text}" for r in ev.reasons)
+    if ev.reasons:
+        sections["primary_focus"] = f"Resolve: {ev.reasons[0].text}"
+    sections["optimisations"] = "\n".join(_opportunity_line(o, upsell=False) for o in within)
+    sections["expansion"] = "\n".join(_opportunity_line(o, upsell=True) for o in upsells)
+    if ev.status == "red":
+        sections["expansion_readiness"] = "No"
+    elif ev.status == "green" and facts.opportunities:
+        sections["expansion_readiness"] = "Yes"
+    else:
+        sections["expansion_readiness"] = "Partial"
+    satisfaction = ev.kpi("satisfaction")
+    if satisfaction is not None and satisfaction.value is not None:
+        sections["referral_potential"] = (
+            "High" if satisfaction.value >= 9 else "Medium" if satisfaction.value >= 8 else "Low"
+        )
+    opened = [i for i in facts.incidents if i.opened_at.strftime("%Y-%m") == facts.month]
+    if opened:
+        critical = sum(i.severity == "critical" for i in opened)
+        hours = [
+            (i.resolved_at - i.opened_at).total_seconds() / 3600 for i in opened if i.resolved_at
+        ]
+        line = f"{len(opened)} incident{'s' if len(opened) != 1 else ''} opened this month"
+        line += f" ({critical} critical)" if critical else ""
+        if hours:
+            line += f"; {len(hours)} resolved, in {sum(hours) / len(hours):,.1f} h on average"
+        sections["support_interactions"] = line + "."
+    still_open = [i for i in facts.incidents if i.resolved_at is None]
+    sections["risks"] = "\n".join(
+        f"• Open {i.severity} incident since {i.opened_at:%Y-%m-%d}: {i.title} — prevention plan: "
+        for i in still_open
+    )
+    best = sorted(
+        (o for o in facts.opportunities if o.roi is not None), key=lambda o: -(o.roi or 0.0)
+    )
+    sections["roi_recommendations"] = "\n".join(
+        _opportunity_line(o, upsell=o.upsell) for o in best[:3]
+    )
+    actions = [replace(a) for a in earlier.actions if not a.done] if earlier else []
+    return Review(
+        client_key=facts.client.key, month=facts.month, sections=sections, actions=actions
+    )
+
+
+def load_review(cache: Cache, facts: ReviewFacts) -> Review:
+    """The saved review of the facts' client-month, or a pre-filled one (not yet saved)."""
+    stored = load_stored(cache, facts.client.key, facts.month)
+    if stored is not None:
+        for key in SECTION_KEYS:
+            stored.sections.setdefault(key, "")
+        return stored
+    return prefill(facts, _latest_earlier(cache, facts.client.key, facts.month))
+
+
+def _check(review: Review) -> None:
+    for key, text in review.sections.items():
+        if key not in SECTION_BY_KEY:
+            raise KnownError(f"unknown review section {key!r}")
+        if len(text) > MAX_TEXT:
+            raise KnownError(
+                f"{SECTION_BY_KEY[key].title} is {len(text):,} characters long; "
+                f"at most {MAX_TEXT:,} are kept"
+            )
+    for item in review.requests:
+        if item.feasibility and item.feasibility not in FEASIBILITY:
+            raise KnownError(
+                f"feasibility {item.feasibility!r} is not one of {', '.join(FEASIBILITY)}"
+            )
+
+
+def save_review(cache: Cache, review: Review, *, who: str | None = None) -> Review:
+    """Write the whole review in one transaction; returns it with ``edited_at`` set (UTC)."""
+    _check(review)
+    reviews, sections, actions, requests = _tables()
+    now = datetime.now(UTC).replace(microsecond=0)
+    if who is None:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):  # no user name on this system
+            who = ""
+    key, month = review.client_key, review.month
+    with cache.engine.begin() as conn:
+        created = conn.execute(
+            select(reviews.c.created_at).where(
+                reviews.c.client_key == key, reviews.c.month == month
+            )
+        ).scalar_one_or_none()
+        for table in (reviews, sections, actions, requests):
+            conn.execute(delete(table).where(table.c.client_key == key, table.c.month == month))
+        conn.execute(
+            insert(reviews).values(
+                client_key=key, month=month, created_at=created or now, edited_at=now, edited_by=who
+            )
+        )
+        texts = [
+            {"client_key": key, "month": month, "section": s, "text": t}
+            for s, t in review.sections.items()
+        ]
+        if texts:
+            conn.execute(insert(sections), texts)
+        items = [
+            {"client_key": key, "month": month, "position": n, "task": a.task, "owner": a.owner,
+             "due": a.due, "done": a.done}
+            for n, a in enumerate(review.actions)
+        ]  # fmt: skip
+        if items:
+            conn.execute(insert(actions), items)
+        asks = [
+            {"client_key": key, "month": month, "position": n, "request": r.request,
+             "feasibility": r.feasibility, "note": r.note}
+            for n, r in enumerate(review.requests)
+        ]  # fmt: skip
+        if asks:
+            conn.execute(insert(requests), asks)
+    return replace(review, edited_at=now, edited_by=who)
+
+
+def describe_edited(review: Review, *, now: datetime | None = None) -> str:
+    """ "Last edited …" in the user's local time, or that the review is a draft from the data."""
+    if review.edited_at is None:
+        return "Not saved yet: pre-filled from the data"
+    local = review.edited_at.astimezone()
+    return f"Last edited {local:%Y-%m-%d %H:%M}" + (
+        f" by {review.edited_by}" if review.edited_by else ""
+    )
+
+
+def parse_due(text: str) -> date | None:
+    """An action item's due date from YYYY-MM-DD (empty: none); a clear error otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise KnownError(f"due date {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+__all__ = [
+    "FEASIBILITY",
+    "SECTIONS",
+    "ActionItem",
+    "FeatureRequest",
+    "Review",
+    "ReviewFacts",
+    "gather_facts",
+    "load_review",
+    "load_stored",
+    "prefill",
+    "save_review",
+]
