@@ -342,3 +342,21 @@ def test_the_tab_sits_after_the_dashboard_and_is_in_the_edit_menu(
     dialog.close()
     window.close()
     assert not window.runner.running("sync")
+
+
+@pytest.mark.slow
+def test_load_demo_in_the_console_fills_the_tab(
+    qtbot: QtBot, cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
+    from csconsole.views.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(cache, catalog, today=TODAY, settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.opportunities_view.model.rowCount() >= 60, timeout=60_000)
+    statuses = {o.status for o in window.opportunities_view.model.rows()}
+    assert statuses == set(O.STATUSES)
+    window.close()
+    assert not window.runner.running("sync")
