@@ -27,7 +27,7 @@ def test_self_test_passes_every_step_and_leaves_the_user_data_alone(tmp_path: Pa
     result = run_self_test({"CSCONSOLE_HOME": str(home)})
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for step in ("resources", "cache", "demo data", "status", "main window"):
+    for step in ("resources", "cache", "demo data", "status", "main window", "review PDF"):
         assert any(line.startswith(f"self-test: {step}: ok") for line in lines), step
     assert "40 clients rated" in result.stdout
     assert lines[-1] == "self-test: passed"

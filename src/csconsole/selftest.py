@@ -3,8 +3,8 @@
 Runs from source and inside the PyInstaller bundle alike, in a throwaway data folder,
 so it never touches the user's cache. Each step prints one line; the first failure
 names its step and ends the run with a non-zero exit code. The steps are those a CSM's
-first start takes: migrate a new cache, load the demo data, rate every client, and show
-the main window (offscreen).
+first start takes: migrate a new cache, load the demo data, rate every client, show the
+main window (offscreen), and export a review PDF (reportlab, the bundled fonts).
 """
 
 from __future__ import annotations
@@ -114,6 +114,25 @@ class SelfTest:
         window.close()
         return f"main window rendered with {rows} clients ({picture.stat().st_size:,} bytes PNG)"
 
+    def review_pdf(self) -> str:
+        from csconsole.reports.export import export_one
+        from csconsole.rollup import parse_month
+
+        worst = self.state["evaluations"][0]
+        path = self.home / "review.pdf"
+        export_one(
+            self.state["cache"],
+            self.state["catalog"],
+            client=worst.client_key,
+            month=parse_month(worst.month),
+            kind="review",
+            path=path,
+        )
+        data = path.read_bytes()
+        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+            raise RuntimeError(f"{path} is not a whole PDF")
+        return f"review of {worst.client_key} for {worst.month}, {len(data):,} bytes"
+
 
 def run(out: TextIO) -> int:
     """Run every step in a temporary data folder; 0 when all pass."""
@@ -133,6 +152,7 @@ def run(out: TextIO) -> int:
                 ("demo data", test.demo),
                 ("status", test.status),
                 ("main window", test.window),
+                ("review PDF", test.review_pdf),
             ):
                 test.step(name, fn)
         except SelfTestFailed as exc:
