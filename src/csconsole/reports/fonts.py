@@ -24,7 +24,7 @@ REGULAR = "CSSans"
 BOLD = "CSSans-Bold"
 #: (registered name, file) of each fallback, tried in order.
 FALLBACKS: tuple[tuple[str, str], ...] = (
-    ("CSFallbackCJK", "DroidSansFallbackFull.ttf"),
+    ("CSFallbackCJK", "DroidSansFallback.ttf"),
     ("CSFallbackSymbols", "Symbola_hint.ttf"),
 )
 _MAIN_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
@@ -62,11 +62,46 @@ def _faces() -> tuple[_Face, ...]:
     return tuple(_Face(name, folder / file) for name, file in FALLBACKS)
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, but with characters beyond U+FFFF (emoji) written as
+    UTF-16 surrogate pairs as the PDF reference requires; reportlab writes only their low
+    four hex digits, so copied or extracted emoji came out as other characters."""
+    pairs = [
+        f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)
+    ]
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *pairs,
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
 @cache
 def register_fonts() -> frozenset[int]:
     """Register the text fonts (once per process); returns the text font's characters."""
     from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import ttfonts
 
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # see _to_unicode_cmap
     with _LOCK:
         chars: frozenset[int] = frozenset()
         for name, file in _MAIN_FILES.items():

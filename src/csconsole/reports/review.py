@@ -170,7 +170,7 @@ class ReviewReport(ReportRenderer):
             )
         )
         header = ["Metric", "This month", "Target", "vs target", "Last month", "Status"]
-        widths = (0.29, 0.15, 0.12, 0.1, 0.15, 0.19)
+        widths = (0.29, 0.15, 0.12, 0.12, 0.15, 0.17)
         roi = self.facts.roi
         for title, kpis in self.facts.groups:
             out += self.subsection(title)
