@@ -29,8 +29,13 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
 
+# Every benchmark prints its figures beside its goal (bench/README.md); minutes, not seconds.
 bench: $(STAMP)
 	$(PY) bench/bench_sync.py
+	$(PY) bench/bench_status.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_gui.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_opportunities.py
+	for b in bench/bench_reports.py; do [ ! -f $$b ] || $(PY) $$b; done
 
 # The self-contained application for this machine's platform (README "Install").
 DIST_STAMP := $(VENV)/.dist-stamp
