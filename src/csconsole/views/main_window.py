@@ -39,6 +39,7 @@ from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
 from csconsole.views.opportunities_view import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
+from csconsole.views.reviews_view import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
 from csconsole.views.tasks import TaskContext, TaskRunner
@@ -139,6 +140,10 @@ class MainWindow(QMainWindow):
         self.alerts_view = AlertsView(cache=cache, catalog=catalog, runner=self.runner, today=today)
         self.tabs.addTab(self.alerts_view, "&Alerts && responses")
         self.alerts_view.responded.connect(self._alert_answered)
+        self.reviews_view = ReviewsView(
+            cache=cache, catalog=catalog, runner=self.runner, today=today
+        )
+        self.tabs.addTab(self.reviews_view, "&Reviews")
         self.welcome = WelcomePage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)

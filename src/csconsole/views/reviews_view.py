@@ -1,0 +1,603 @@
+"""The Reviews tab: one client's monthly review, written in the console and exported as PDF.
+
+The figures (status, rating, every KPI against target) come from the engine and are
+read-only. The narrative fields, feature requests and action items are the CSM's: each
+edit is saved shortly after typing stops (a quick local write) and "last edited" shows
+when. Export PDF / Export ROI PDF write the selected client's report; Export all writes
+every client's for the month into a folder, off the GUI thread with progress and Cancel.
+reportlab is imported by the export work, never when the tab is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csconsole import clock
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
+from csconsole.errors import KnownError
+from csconsole.health import TREND_ARROWS, HealthEngine, fmt_value
+from csconsole.reviews import (
+    FEASIBILITY,
+    SECTIONS,
+    ActionItem,
+    FeatureRequest,
+    Review,
+    ReviewFacts,
+    describe_edited,
+    gather_facts,
+    load_review,
+    parse_due,
+    save_review,
+)
+from csconsole.rollup import month_index, month_label, parse_month
+from csconsole.views.tasks import TaskContext, TaskRunner
+from csconsole.views.theme import status_colours, status_label
+
+#: Milliseconds after the last keystroke before the review is saved.
+SAVE_DELAY_MS = 400
+MONTHS_OFFERED = 24
+#: Sections shown in the executive summary box (the rest are in "Narrative").
+SUMMARY_KEYS = ("key_achievement", "primary_focus", "expansion_readiness", "referral_potential")
+
+
+class ReviewsView(QWidget):
+    """Client and month pickers, the figures, the narrative form and the export buttons."""
+
+    #: The review was saved (client key, month).
+    saved = Signal(str, str)
+    #: A client-month was loaded into the form.
+    loaded = Signal()
+    #: An export finished: the file or folder written.
+    exported = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        cache: Cache,
+        catalog: Catalog,
+        runner: TaskRunner,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self.catalog = catalog
+        self.runner = runner
+        self.today = today
+        self.facts: ReviewFacts | None = None
+        self.review: Review | None = None
+        self._loading = False
+        self._dirty = False
+        # Dialogs are attributes so tests can answer them without a modal loop.
+        self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
+        self.ask_folder: Callable[[], str | None] = self._ask_folder
+        self.offer_open: Callable[[Path], None] = self._offer_open
+        self.show_error: Callable[[str], None] = self._show_error
+
+        self.save_timer = QTimer(self)
+        self.save_timer.setSingleShot(True)
+        self.save_timer.setInterval(SAVE_DELAY_MS)
+        self.save_timer.timeout.connect(self.save_now)
+
+        self.client_box = QComboBox()
+        self.client_box.setMinimumContentsLength(12)
+        self.client_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.month_box = QComboBox()
+        self.edited_label = QLabel("")
+        self.edited_label.setObjectName("editedLabel")
+        self.export_button = QPushButton("Export &PDF…")
+        self.edited_label.setWordWrap(True)
+        self.export_roi_button = QPushButton("&ROI PDF…")
+        self.export_roi_button.setToolTip("Export the monthly ROI report of this client as PDF")
+        self.export_roi_button.setAccessibleName("Export ROI PDF")
+        self.export_all_button = QPushButton("Export &all…")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Client"))
+        top.addWidget(self.client_box, 1)
+        top.addWidget(QLabel("Month"))
+        top.addWidget(self.month_box)
+        top.addWidget(self.export_button)
+        top.addWidget(self.export_roi_button)
+        top.addWidget(self.export_all_button)
+
+        # Left: the figures (read-only).
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("reviewStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        self.figures = QTableWidget(0, 5)
+        self.figures.setHorizontalHeaderLabels(["Group", "Metric", "This month", "Target", "Status"])  # fmt: skip
+        self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.figures.verticalHeader().setVisible(False)
+        self.figures.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        left = QWidget()
+        left_col = QVBoxLayout(left)
+        left_col.setContentsMargins(0, 0, 0, 0)
+        left_col.addWidget(self.edited_label)
+        left_col.addWidget(self.status_label)
+        left_col.addWidget(self.summary_label)
+        left_col.addWidget(self.figures, 1)
+
+        # Right: the narrative form.
+        self.fields: dict[str, QPlainTextEdit | QLineEdit | QComboBox] = {}
+        form_host = QWidget()
+        form_col = QVBoxLayout(form_host)
+        summary_box = QGroupBox("Executive summary")
+        summary_form = QFormLayout(summary_box)
+        narrative_box = QGroupBox("Narrative")
+        narrative_col = QVBoxLayout(narrative_box)
+        for section in SECTIONS:
+            widget: QPlainTextEdit | QLineEdit | QComboBox
+            if section.kind == "choice":
+                widget = QComboBox()
+                widget.addItems(["", *section.choices])
+                widget.currentTextChanged.connect(self._edited)
+            elif section.kind == "line":
+                widget = QLineEdit()
+                widget.setPlaceholderText(section.hint)
+                widget.textEdited.connect(self._edited)
+            else:
+                widget = QPlainTextEdit()
+                widget.setPlaceholderText(section.hint)
+                widget.setTabChangesFocus(True)
+                widget.setMinimumHeight(70)
+                widget.textChanged.connect(self._edited)
+            widget.setObjectName(f"section_{section.key}")
+            widget.setAccessibleName(section.title)
+            self.fields[section.key] = widget
+            if section.key in SUMMARY_KEYS:
+                summary_form.addRow(section.title, widget)
+            else:
+                narrative_col.addWidget(QLabel(f"<b>{section.title}</b>"))
+                narrative_col.addWidget(widget)
+        self.request_table = self._table(["Request", "Feasibility", "Timeline or alternative"])
+        self.action_table = self._table(["Task", "Owner", "Due", "Done"])
+        requests_box, self.add_request_button, self.remove_request_button = self._table_box(
+            "Feature requests", self.request_table
+        )
+        actions_box, self.add_action_button, self.remove_action_button = self._table_box(
+            "Action items", self.action_table
+        )
+        self.add_request_button.clicked.connect(
+            lambda: self._add_row(self.request_table, ["", "", ""])
+        )
+        self.add_action_button.clicked.connect(lambda: self._add_row(self.action_table, ["", "", "", False]))  # fmt: skip
+        self.remove_request_button.clicked.connect(lambda: self._remove_row(self.request_table))
+        self.remove_action_button.clicked.connect(lambda: self._remove_row(self.action_table))
+        form_col.addWidget(summary_box)
+        form_col.addWidget(actions_box)
+        form_col.addWidget(narrative_box)
+        form_col.addWidget(requests_box)
+        form_col.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_host)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        column = QVBoxLayout(self)
+        column.addLayout(top)
+        column.addWidget(splitter, 1)
+
+        self.client_box.currentIndexChanged.connect(self._client_changed)
+        self.month_box.currentIndexChanged.connect(self._month_changed)
+        self.export_button.clicked.connect(lambda: self.export_one("review"))
+        self.export_roi_button.clicked.connect(lambda: self.export_one("roi"))
+        self.export_all_button.clicked.connect(lambda: self.export_all())
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.save_now)
+        self._set_enabled(False)
+        self._clients: list[tuple[str, str, int]] = []
+
+    def _show_error(self, text: str) -> None:
+        QMessageBox.warning(self, "Reviews", text)
+
+    # --- widgets ------------------------------------------------------------------
+
+    def _table(self, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setMinimumHeight(110)
+        table.itemChanged.connect(self._edited)
+        return table
+
+    def _table_box(self, title: str, table: QTableWidget) -> tuple[QGroupBox, QPushButton, QPushButton]:  # fmt: skip
+        box = QGroupBox(title)
+        col = QVBoxLayout(box)
+        col.addWidget(table)
+        row = QHBoxLayout()
+        add, remove = QPushButton("Add"), QPushButton("Remove")
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        col.addLayout(row)
+        return box, add, remove
+
+    def _add_row(self, table: QTableWidget, values: list[Any]) -> None:
+        self._loading = True
+        row = table.rowCount()
+        table.insertRow(row)
+        for col, value in enumerate(values):
+            item = QTableWidgetItem()
+            if isinstance(value, bool):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)  # fmt: skip
+                item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
+            else:
+                item.setText(str(value))
+            table.setItem(row, col, item)
+        self._loading = False
+        table.setCurrentCell(row, 0, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._edited()
+
+    def _remove_row(self, table: QTableWidget) -> None:
+        row = table.currentRow()
+        if row >= 0:
+            table.removeRow(row)
+            self._edited()
+
+    def _set_enabled(self, on: bool) -> None:
+        for widget in (*self.fields.values(), self.request_table, self.action_table, self.export_button,
+                       self.export_roi_button, self.add_action_button, self.add_request_button,
+                       self.remove_action_button, self.remove_request_button):  # fmt: skip
+            widget.setEnabled(on)
+
+    # --- choosing a client-month ---------------------------------------------------
+
+    def _today(self) -> date:
+        return self.today or clock.today()
+
+    def reload_clients(self) -> None:
+        """Fill the client picker from the cache (keeps the current client)."""
+        engine = HealthEngine(self.cache, self.catalog, today=self.today)
+        current = self.client_key
+        self._clients = [(c.key, c.name, c.start_month) for c in engine.clients()]
+        self.client_box.blockSignals(True)
+        self.client_box.clear()
+        for key, name, _start in self._clients:
+            self.client_box.addItem(f"{name} ({key})", key)
+        self.client_box.blockSignals(False)
+        self.export_all_button.setEnabled(bool(self._clients))
+        if self._clients:
+            index = max(0, self.client_box.findData(current)) if current else 0
+            self.client_box.setCurrentIndex(index)
+            self._client_changed()
+
+    @property
+    def client_key(self) -> str:
+        data = self.client_box.currentData()
+        return data if isinstance(data, str) else ""
+
+    @property
+    def month(self) -> str:
+        data = self.month_box.currentData()
+        return data if isinstance(data, str) else ""
+
+    def show_client(self, key: str, month: str | None = None) -> None:
+        if not self._clients:
+            self.reload_clients()
+        index = self.client_box.findData(key)
+        if index >= 0:
+            self.client_box.setCurrentIndex(index)
+        if month:
+            self.set_month(month)
+
+    def set_month(self, month: str) -> None:
+        index = self.month_box.findData(month)
+        if index >= 0:
+            self.month_box.setCurrentIndex(index)
+
+    def _client_changed(self) -> None:
+        self.save_now()
+        start = next((s for k, _n, s in self._clients if k == self.client_key), None)
+        if start is None:
+            return
+        chosen = self.month
+        current = month_index(self._today())
+        first = max(start, current - MONTHS_OFFERED + 1)
+        self.month_box.blockSignals(True)
+        self.month_box.clear()
+        for m in range(current, first - 1, -1):
+            label = month_label(m)
+            self.month_box.addItem(label + (" (to date)" if m == current else ""), label)
+        index = self.month_box.findData(chosen) if chosen else -1
+        if index < 0:  # reviews are of complete months: default to the latest one
+            index = min(1, self.month_box.count() - 1)
+        self.month_box.setCurrentIndex(index)
+        self.month_box.blockSignals(False)
+        self.load()
+
+    def _month_changed(self) -> None:
+        self.save_now()
+        self.load()
+
+    def load(self) -> None:
+        """Compute the figures and read the review off the GUI thread, then fill the form."""
+        key, month = self.client_key, self.month
+        if not key or not month:
+            return
+        self._set_enabled(False)
+        self.edited_label.setText("Loading…")
+        cache, catalog, today = self.cache, self.catalog, self.today
+
+        def work(_ctx: TaskContext) -> tuple[ReviewFacts, Review]:
+            engine = HealthEngine(cache, catalog, today=today)
+            facts = gather_facts(cache, catalog, client=key, month=parse_month(month), engine=engine)  # fmt: skip
+            return facts, load_review(cache, facts)
+
+        self.runner.start("reviews-load", work, on_success=self._show, on_failure=self._load_failed)  # fmt: skip
+
+    def _load_failed(self, message: str) -> None:
+        self.facts = self.review = None
+        self.edited_label.setText(message)
+        self.figures.setRowCount(0)
+        self.status_label.setText("")
+        self.summary_label.setText("")
+
+    def _show(self, result: tuple[ReviewFacts, Review]) -> None:
+        facts, review = result
+        if (facts.client.key, facts.month) != (self.client_key, self.month):
+            return  # the user moved on while this was loading
+        self.facts, self.review = facts, review
+        self._loading = True
+        ev = facts.evaluation
+        self.status_label.setText(f"{status_label(ev.status)}  ·  rating {ev.rating if ev.rating is not None else '—'}/10 {TREND_ARROWS.get(ev.trend, '')}")  # fmt: skip
+        bg, fg = status_colours(ev.status)
+        self.status_label.setStyleSheet(f"QLabel {{ background: {bg.name()}; color: {fg.name()}; padding: 4px; font-weight: bold; }}")  # fmt: skip
+        why = "\n".join(r.text for r in ev.reasons) or "Every targeted figure is on target."
+        roi = facts.roi
+        if roi is not None:
+            ytd = "—" if roi.ytd_roi is None else f"{roi.ytd_roi * 100:,.0f} %"
+            why += f"\nValue this month ${roi.current.value:,.0f}; year-to-date ROI {ytd}"
+        self.summary_label.setText(why)
+        rows = [(title, k) for title, kpis in facts.groups for k in kpis]
+        self.figures.setRowCount(len(rows))
+        for r, (title, k) in enumerate(rows):
+            target = "tracked" if k.target is None else fmt_value(k.target, k.unit)
+            texts = [title, k.label, fmt_value(k.value, k.unit), target, k.band]
+            for c, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)  # engine figures
+                if c in (2, 3):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
+                if c == 4 and k.band in ("green", "yellow", "red"):
+                    bg, fg = status_colours(k.band)
+                    item.setBackground(bg)
+                    item.setForeground(fg)
+                    item.setText(status_label(k.band))
+                self.figures.setItem(r, c, item)
+        self.figures.resizeColumnToContents(0)
+        for section in SECTIONS:
+            widget = self.fields[section.key]
+            value = review.text(section.key)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findText(value)))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value)
+            else:
+                widget.setPlainText(value)
+        self.request_table.setRowCount(0)
+        self.action_table.setRowCount(0)
+        self._loading = False
+        for req in review.requests:
+            self._add_row(self.request_table, [req.request, req.feasibility, req.note])
+        for a in review.actions:
+            self._add_row(self.action_table, [a.task, a.owner, a.due.isoformat() if a.due else "", a.done])  # fmt: skip
+        self._dirty = False
+        self.save_timer.stop()
+        self.edited_label.setText(describe_edited(review))
+        self._set_enabled(True)
+        self.loaded.emit()
+
+    # --- saving ----------------------------------------------------------------------
+
+    def _edited(self, *_args: object) -> None:
+        if self._loading or self.review is None:
+            return
+        self._dirty = True
+        self.edited_label.setText("Editing…")
+        self.save_timer.start()
+
+    def collect(self) -> Review:
+        """The review as the form shows it."""
+        assert self.review is not None
+        sections: dict[str, str] = {}
+        for key, widget in self.fields.items():
+            if isinstance(widget, QComboBox):
+                sections[key] = widget.currentText()
+            elif isinstance(widget, QLineEdit):
+                sections[key] = widget.text()
+            else:
+                sections[key] = widget.toPlainText()
+
+        def cell(table: QTableWidget, row: int, col: int) -> str:
+            item = table.item(row, col)
+            return item.text() if item is not None else ""
+
+        requests = []
+        for r in range(self.request_table.rowCount()):
+            feasibility = cell(self.request_table, r, 1).strip().lower()
+            if feasibility and feasibility not in FEASIBILITY:
+                raise KnownError(f"feasibility {feasibility!r} in row {r + 1}: use high, medium or low")  # fmt: skip
+            requests.append(FeatureRequest(cell(self.request_table, r, 0), feasibility, cell(self.request_table, r, 2)))  # fmt: skip
+        actions = []
+        for r in range(self.action_table.rowCount()):
+            done = self.action_table.item(r, 3)
+            actions.append(
+                ActionItem(
+                    cell(self.action_table, r, 0),
+                    cell(self.action_table, r, 1),
+                    parse_due(cell(self.action_table, r, 2)),
+                    done is not None and done.checkState() == Qt.CheckState.Checked,
+                )
+            )
+        return Review(self.review.client_key, self.review.month, sections, actions, requests)
+
+    def save_now(self) -> None:
+        """Save pending edits at once (a quick local write)."""
+        self.save_timer.stop()
+        if not self._dirty or self.review is None:
+            return
+        try:
+            review = self.collect()
+            self.review = save_review(self.cache, review)
+        except KnownError as exc:
+            self.edited_label.setText(f"Not saved: {exc}")
+            return
+        self._dirty = False
+        self.edited_label.setText(describe_edited(self.review))
+        self.saved.emit(self.review.client_key, self.review.month)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._clients:  # read the clients when the tab is first shown
+            self.reload_clients()
+
+    def hideEvent(self, event: Any) -> None:
+        self.save_now()
+        super().hideEvent(event)
+
+    # --- export ----------------------------------------------------------------------
+
+    def _ask_save_path(self, suggested: str) -> str | None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Export PDF", str(Path.home() / suggested), "PDF (*.pdf)")  # fmt: skip
+        return path or None
+
+    def _ask_folder(self) -> str | None:
+        return QFileDialog.getExistingDirectory(self, "Export every client's review into") or None
+
+    def _offer_open(self, path: Path) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Export finished")
+        box.setText(f"Saved {path}")
+        open_file = box.addButton("Open" if path.is_file() else "Open folder", QMessageBox.ButtonRole.AcceptRole)  # fmt: skip
+        open_folder = box.addButton("Show folder", QMessageBox.ButtonRole.ActionRole) if path.is_file() else None  # fmt: skip
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is open_file:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        elif open_folder is not None and box.clickedButton() is open_folder:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+    def export_one(self, kind: str) -> None:
+        """Export the selected client's review (or ROI report) to a file the user picks."""
+        if self.facts is None:
+            return
+        self.save_now()
+        from csconsole.reports.export import file_name
+
+        chosen = self.ask_save_path(file_name(self.facts.client.key, self.facts.month, kind))
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        cache, catalog, today = self.cache, self.catalog, self.today
+        key, month = self.facts.client.key, self.facts.month_index
+
+        def work(_ctx: TaskContext) -> Path:
+            from csconsole.reports.export import export_one
+
+            engine = HealthEngine(cache, catalog, today=today)
+            return export_one(cache, catalog, client=key, month=month, kind=kind, path=path, engine=engine)  # fmt: skip
+
+        self.export_button.setEnabled(False)
+        self.export_roi_button.setEnabled(False)
+
+        def finish() -> None:
+            self.export_button.setEnabled(True)
+            self.export_roi_button.setEnabled(True)
+
+        self.runner.start("reviews-export", work, on_success=self._exported, on_failure=self.show_error, on_finish=finish)  # fmt: skip
+
+    def _exported(self, path: Path) -> None:
+        self.exported.emit(path)
+        self.offer_open(path)
+
+    def export_all(self, kinds: tuple[str, ...] = ("review",)) -> None:
+        """Every client's review for the month into a folder, with progress and Cancel."""
+        self.save_now()
+        month = self.month
+        chosen = self.ask_folder()
+        if not chosen or not month:
+            return
+        folder = Path(chosen)
+        cache, catalog, today = self.cache, self.catalog, self.today
+        progress = QProgressDialog(f"Exporting reviews for {month}…", "Cancel", 0, 0, self)
+        progress.setWindowTitle("Export all")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        self.progress_dialog = progress
+
+        def work(ctx: TaskContext) -> Path:
+            from csconsole.reports.export import export_all
+
+            engine = HealthEngine(cache, catalog, today=today)
+            export_all(
+                cache, catalog, month=parse_month(month), folder=folder, kinds=kinds,
+                progress=lambda done, total, text: ctx.progress((done, total, text)),
+                cancelled=lambda: ctx.cancelled, engine=engine,
+            )  # fmt: skip
+            return folder
+
+        def on_progress(value: object) -> None:
+            done, total, text = cast(tuple[int, int, str], value)
+            progress.setMaximum(total)
+            progress.setValue(done)
+            progress.setLabelText(f"{done} of {total}: {text}")
+
+        def finish() -> None:
+            progress.reset()
+            progress.hide()
+            self.export_all_button.setEnabled(True)
+
+        def on_cancel() -> None:
+            self.edited_label.setText("Export cancelled; the files finished before it are complete.")  # fmt: skip
+
+        self.export_all_button.setEnabled(False)
+        task = self.runner.start(
+            "reviews-export-all", work, on_success=self._exported, on_failure=self.show_error,
+            on_progress=on_progress, on_cancel=on_cancel, on_finish=finish,
+        )  # fmt: skip
+        progress.canceled.connect(task.cancel)
+        progress.show()
+
+
+__all__ = ["ReviewsView"]
