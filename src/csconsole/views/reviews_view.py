@@ -391,7 +391,9 @@ class ReviewsView(QWidget):
         self.figures.setRowCount(len(rows))
         for r, (title, k) in enumerate(rows):
             target = "tracked" if k.target is None else fmt_value(k.target, k.unit)
-            texts = [title, k.label, fmt_value(k.value, k.unit), target, k.band]
+            # The group is named on its first row only, so the metric's name has the room.
+            first = r == 0 or rows[r - 1][0] != title
+            texts = [title if first else "", k.label, fmt_value(k.value, k.unit), target, k.band]
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)  # engine figures
@@ -403,7 +405,8 @@ class ReviewsView(QWidget):
                     item.setForeground(fg)
                     item.setText(status_label(k.band))
                 self.figures.setItem(r, c, item)
-        self.figures.resizeColumnToContents(0)
+        for column in (0, 2, 3, 4):
+            self.figures.resizeColumnToContents(column)
         for section in SECTIONS:
             widget = self.fields[section.key]
             value = review.text(section.key)
