@@ -204,7 +204,7 @@ def test_without_a_keyring_the_password_is_used_for_this_run_only(
     added = cli("source", "add", "vault", "--url", secret_db, "--password-stdin", stdin=PASSWORD)
     assert added.code == 0, added.err
     assert "no system keyring" in added.err
-    assert "this run only" in added.err
+    assert "asked for each time" in added.err
     assert "sync" in added.err and "ask" in added.err
 
     # Without the password for this run, sync says how to give it.

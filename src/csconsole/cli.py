@@ -181,7 +181,11 @@ def cmd_source_add(args: argparse.Namespace) -> int:
         try:
             source = add_source(cache, name=args.name, url=args.url, password=password)
         except NoKeyringError as exc:
-            print(f"csconsole: {exc}; 'csconsole sync' will ask for it", file=sys.stderr)
+            print(
+                f"csconsole: {exc}; 'csconsole sync' will ask for it "
+                "(or read it with --password-stdin)",
+                file=sys.stderr,
+            )
             return EXIT_OK
         print(f"Added source {source.name!r}: {source.url}")
     return EXIT_OK

@@ -38,7 +38,7 @@ def _require_keyring() -> None:
     if not keyring_usable():
         raise NoKeyringError(
             "no system keyring is available, so the password cannot be stored; "
-            "it will be used for this run only"
+            "it is asked for each time it is needed and kept only while csconsole runs"
         )
 
 
