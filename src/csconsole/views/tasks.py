@@ -99,6 +99,7 @@ class TaskRunner(QObject):
         self._pool = QThreadPool()
         self._pool.setMaxThreadCount(2)
         self._tasks: dict[str, Task] = {}
+        self._closed = False
 
     def start(
         self,
@@ -115,20 +116,29 @@ class TaskRunner(QObject):
         if previous is not None and not previous.done.is_set():
             previous.cancel()
         task = Task(name, fn)
-        if on_success:
-            task.succeeded.connect(on_success)
-        if on_failure:
-            task.failed.connect(on_failure)
-        if on_progress:
-            task.progressed.connect(on_progress)
-        if on_cancel:
-            task.cancelled.connect(on_cancel)
-        if on_finish:
-            task.finished.connect(on_finish)
+        for signal, callback in (
+            (task.succeeded, on_success),
+            (task.failed, on_failure),
+            (task.progressed, on_progress),
+            (task.cancelled, on_cancel),
+            (task.finished, on_finish),
+        ):
+            if callback is not None:
+                signal.connect(self._unless_closed(callback))
         task.finished.connect(lambda: self._forget(name, task))
         self._tasks[name] = task
         self._pool.start(_Runnable(task))
         return task
+
+    def _unless_closed(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """The callback, dropped once the runner has shut down: a result queued while its
+        window closed must not reach widgets that are already deleted."""
+
+        def call(*args: Any) -> None:
+            if not self._closed:
+                callback(*args)
+
+        return call
 
     def _forget(self, name: str, task: Task) -> None:
         if self._tasks.get(name) is task:
@@ -139,7 +149,9 @@ class TaskRunner(QObject):
         return task if task is not None and not task.done.is_set() else None
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel every task and wait for the threads; True when all stopped in time."""
+        """Cancel every task and wait for the threads; True when all stopped in time.
+        Results that arrive afterwards are dropped."""
+        self._closed = True
         for task in list(self._tasks.values()):
             task.cancel()
         return bool(self._pool.waitForDone(timeout_ms))
