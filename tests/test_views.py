@@ -217,6 +217,8 @@ def test_sync_runs_in_the_background_and_reports(
         )
     window = make_window(qtbot, cache, catalog, qsettings)
     assert window.stack.currentWidget() is window.welcome  # empty cache: an offer, not a grid
+    text = window.welcome.text  # its wrapped lines all show, none clipped
+    assert text.height() >= text.heightForWidth(text.width()) > text.fontMetrics().height()
     with qtbot.waitSignal(window.sync.finished, timeout=60_000):
         window.sync_action.trigger()
         assert window.progress.isVisible() and window.cancel_button.isVisible()

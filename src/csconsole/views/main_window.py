@@ -63,7 +63,7 @@ class WelcomePage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title = QLabel("<h2>No client data yet</h2>")
-        text = QLabel(
+        self.text = text = QLabel(
             "csconsole works from a local copy of your clients' metrics. Load the demo data "
             "to look around, or add your company's warehouse as a source and sync it."
         )
@@ -75,7 +75,11 @@ class WelcomePage(QWidget):
         layout.addStretch()
         for widget in (title, text, self.demo_button, self.source_button):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        text.setMaximumWidth(520)
+        # A wrapped label centred in a layout is given its narrowest width and clipped;
+        # a fixed width lets it take the height its lines need.
+        text.setFixedWidth(480)
+        text.setMinimumHeight(text.heightForWidth(480))
+        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch()
 
 
