@@ -129,3 +129,15 @@ def test_export_all_writes_every_client_with_progress(
     assert offered == [tmp_path / "book"]
     assert len(list((tmp_path / "book").glob("*.pdf"))) == 40
     assert not opened.progress_dialog.isVisible()
+
+
+def test_export_all_roi_reports_into_a_folder(
+    qtbot: QtBot, opened: ReviewsView, tmp_path: Path
+) -> None:
+    opened.ask_folder = lambda: str(tmp_path / "roi")
+    opened.offer_open = lambda _path: None
+    with qtbot.waitSignal(opened.exported, timeout=120_000):
+        opened.export_all_roi_button.click()
+    written = sorted((tmp_path / "roi").glob("*.pdf"))
+    assert len(written) == 40
+    assert all("roi" in p.name.lower() for p in written)

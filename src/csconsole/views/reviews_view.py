@@ -122,6 +122,13 @@ class ReviewsView(QWidget):
         self.export_roi_button.setToolTip("Export the monthly ROI report of this client as PDF")
         self.export_roi_button.setAccessibleName("Export ROI PDF")
         self.export_all_button = QPushButton("Export &all…")
+        self.export_all_button.setToolTip(
+            "Export every client's review for this month into a folder"
+        )
+        self.export_all_roi_button = QPushButton("All RO&I…")
+        self.export_all_roi_button.setToolTip(
+            "Export every client's ROI report for this month into a folder"
+        )
         top = QHBoxLayout()
         top.addWidget(QLabel("Client"))
         top.addWidget(self.client_box, 1)
@@ -130,6 +137,7 @@ class ReviewsView(QWidget):
         top.addWidget(self.export_button)
         top.addWidget(self.export_roi_button)
         top.addWidget(self.export_all_button)
+        top.addWidget(self.export_all_roi_button)
 
         # Left: the figures (read-only).
         self.status_label = QLabel("")
@@ -219,6 +227,7 @@ class ReviewsView(QWidget):
         self.export_button.clicked.connect(lambda: self.export_one("review"))
         self.export_roi_button.clicked.connect(lambda: self.export_one("roi"))
         self.export_all_button.clicked.connect(lambda: self.export_all())
+        self.export_all_roi_button.clicked.connect(lambda: self.export_all(("roi",)))
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.save_now)
@@ -295,6 +304,7 @@ class ReviewsView(QWidget):
             self.client_box.addItem(f"{name} ({key})", key)
         self.client_box.blockSignals(False)
         self.export_all_button.setEnabled(bool(self._clients))
+        self.export_all_roi_button.setEnabled(bool(self._clients))
         if self._clients:
             index = max(0, self.client_box.findData(current)) if current else 0
             self.client_box.setCurrentIndex(index)
@@ -555,7 +565,8 @@ class ReviewsView(QWidget):
         self.offer_open(path)
 
     def export_all(self, kinds: tuple[str, ...] = ("review",)) -> None:
-        """Every client's review for the month into a folder, with progress and Cancel."""
+        """Every client's report of these kinds for the month into a folder, with progress
+        and Cancel."""
         self.save_now()
         month = self.month
         chosen = self.ask_folder()
@@ -563,7 +574,8 @@ class ReviewsView(QWidget):
             return
         folder = Path(chosen)
         cache, catalog, today = self.cache, self.catalog, self.today
-        progress = QProgressDialog(f"Exporting reviews for {month}…", "Cancel", 0, 0, self)
+        what = "ROI reports" if kinds == ("roi",) else "reviews"
+        progress = QProgressDialog(f"Exporting {what} for {month}…", "Cancel", 0, 0, self)
         progress.setWindowTitle("Export all")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
@@ -590,11 +602,13 @@ class ReviewsView(QWidget):
             progress.reset()
             progress.hide()
             self.export_all_button.setEnabled(True)
+            self.export_all_roi_button.setEnabled(True)
 
         def on_cancel() -> None:
             self.edited_label.setText("Export cancelled; the files finished before it are complete.")  # fmt: skip
 
         self.export_all_button.setEnabled(False)
+        self.export_all_roi_button.setEnabled(False)
         task = self.runner.start(
             "reviews-export-all", work, on_success=self._exported, on_failure=self.show_error,
             on_progress=on_progress, on_cancel=on_cancel, on_finish=finish,
