@@ -35,10 +35,11 @@ def variance_text(k: Kpi) -> str:
     return "±0.0 %" if text in ("+0.0 %", "-0.0 %") else text
 
 
-class ReviewReport(ReportRenderer):
-    """One client's monthly review."""
+class ClientMonthReport(ReportRenderer):
+    """A report on one client and month: the header line and metadata they all share."""
 
-    report_title = "Monthly optimisation review"
+    #: How the PDF's subject begins: "<subject> of Client (CL-001), tier package, month".
+    subject = "Report"
 
     def __init__(
         self,
@@ -61,8 +62,15 @@ class ReviewReport(ReportRenderer):
         return (
             f"{self.report_title}: {c.name}, {self.facts.month}",
             c.csm,
-            f"Monthly review of {c.name} ({c.key}), {c.tier} package, {self.facts.month}",
+            f"{self.subject} of {c.name} ({c.key}), {c.tier} package, {self.facts.month}",
         )
+
+
+class ReviewReport(ClientMonthReport):
+    """One client's monthly review."""
+
+    report_title = "Monthly optimisation review"
+    subject = "Monthly review"
 
     def text(self, key: str) -> str:
         return self.review.text(key)

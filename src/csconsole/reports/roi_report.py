@@ -5,17 +5,12 @@ the rule that makes it printed beside it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from csconsole.health import fmt_value
-from csconsole.reports.base import ReportRenderer
-from csconsole.reports.branding import Branding
 from csconsole.reports.charts import Line_, line_chart
-from csconsole.reports.review import money, percent
-from csconsole.reviews import Review, ReviewFacts
+from csconsole.reports.review import ClientMonthReport, money, percent
 from csconsole.roi import RoiMonth
 
 #: Payback the seed aims for, in months.
@@ -59,34 +54,11 @@ def projected_annual(trend: tuple[RoiMonth, ...]) -> float:
     return sum(m.value for m in months) / len(months) * 12 if months else 0.0
 
 
-class RoiPdfReport(ReportRenderer):
+class RoiPdfReport(ClientMonthReport):
     """One client's monthly ROI report."""
 
     report_title = "ROI performance report"
-
-    def __init__(
-        self,
-        facts: ReviewFacts,
-        review: Review,
-        *,
-        branding: Branding | None = None,
-        today: date | None = None,
-    ) -> None:
-        super().__init__(branding=branding, today=today)
-        self.facts = facts
-        self.review = review
-
-    def header_line(self) -> str:
-        c = self.facts.client
-        return f"{c.name} · {self.facts.month} · {c.tier.capitalize()} package"
-
-    def metadata(self) -> tuple[str, str, str]:
-        c = self.facts.client
-        return (
-            f"{self.report_title}: {c.name}, {self.facts.month}",
-            c.csm,
-            f"ROI of {c.name} ({c.key}), {c.tier} package, {self.facts.month}",
-        )
+    subject = "ROI"
 
     def _get_story(self) -> list[Flowable]:
         f = self.facts
