@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -59,12 +57,10 @@ from csconsole.emails import Draft, MailtoTooLong, Templates, draft_for_alert, m
 from csconsole.errors import KnownError
 from csconsole.health import RANK
 from csconsole.settings import Settings
+from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import status_colours, status_label
 
-Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
 #: How often the time-left column counts down.
 TICK_MS = 30_000
 
@@ -99,70 +95,47 @@ def time_left_text(alert: AlertView, now: datetime) -> str:
     return f"{duration(seconds)} left"
 
 
-class AlertsModel(QAbstractTableModel):
+class AlertsModel(RowsModel):
     """Alerts as rows; the time-left column counts down with :meth:`set_now`."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
-        self._alerts: list[AlertView] = []
         self.now = datetime.now(UTC)
 
     def set_alerts(self, alerts: list[AlertView], now: datetime) -> None:
         self.beginResetModel()
-        self._alerts = list(alerts)
+        self._rows = list(alerts)
         self.now = now
         self.endResetModel()
 
     def set_now(self, now: datetime) -> None:
         self.now = now
-        if self._alerts:
-            self.dataChanged.emit(self.index(0, C_LEFT), self.index(len(self._alerts) - 1, C_LEFT))
+        if self._rows:
+            self.dataChanged.emit(self.index(0, C_LEFT), self.index(len(self._rows) - 1, C_LEFT))
 
     def alert(self, row: int) -> AlertView:
-        return self._alerts[row]
+        return self.row_at(row)
 
     def find(self, alert_id: int) -> AlertView | None:
-        return next((a for a in self._alerts if a.id == alert_id), None)
+        return next((a for a in self._rows if a.id == alert_id), None)
 
     def update(self, alert: AlertView) -> None:
-        for row, old in enumerate(self._alerts):
+        for row, old in enumerate(self._rows):
             if old.id == alert.id:
-                self._alerts[row] = alert
+                self._rows[row] = alert
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._alerts)
+    def item_id(self, alert: AlertView) -> int:
+        return alert.id
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        alert = self._alerts[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(alert, column)
-        if role == SORT_ROLE:
-            return self._sort_key(alert, column)
-        if role == ID_ROLE:
-            return alert.id
+    def role_data(self, alert: AlertView, _row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and column in (C_WHY, C_STATUS):
             return "\n".join(alert.reasons)
-        if column == C_STATUS and role in (
-            Qt.ItemDataRole.BackgroundRole,
-            Qt.ItemDataRole.ForegroundRole,
-        ):
-            bg, fg = status_colours(alert.status)
-            return bg if role == Qt.ItemDataRole.BackgroundRole else fg
+        if column == C_STATUS:
+            return status_colour(alert.status, role)
         if column == C_LEFT and alert.overdue(self.now):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return status_colours("red")[1]
@@ -172,7 +145,7 @@ class AlertsModel(QAbstractTableModel):
                 return font
         return None
 
-    def _display(self, alert: AlertView, column: int) -> str:
+    def display(self, alert: AlertView, _row: int, column: int) -> str:
         if column == C_LEFT:
             return time_left_text(alert, self.now)
         if column == C_CLIENT:
@@ -187,7 +160,7 @@ class AlertsModel(QAbstractTableModel):
             return alert.assigned_to
         return local(alert.raised_at)
 
-    def _sort_key(self, alert: AlertView, column: int) -> Any:
+    def sort_key(self, alert: AlertView, column: int) -> Any:
         if column == C_LEFT:
             # open alerts by due time (so overdue ones first), then answered ones, newest first
             if alert.closed_at is None:
@@ -197,7 +170,7 @@ class AlertsModel(QAbstractTableModel):
             return -RANK.get(alert.status, 0)
         if column == C_RAISED:
             return alert.raised_at.timestamp()
-        return self._display(alert, column).casefold()
+        return self.display(alert, 0, column).casefold()
 
 
 class AlertsProxy(QSortFilterProxyModel):

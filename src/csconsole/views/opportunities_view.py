@@ -14,14 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,11 +45,9 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.opportunities import Context, Opportunity
+from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
 
-Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ID_ROLE = Qt.ItemDataRole.UserRole + 2
 #: Characters of a long text shown in a cell; the tooltip has more.
 CELL_CHARS = 120
 TIP_CHARS = 1500
@@ -82,12 +73,13 @@ def money(value: float | None) -> str:
     return "" if value is None else f"${value:,.0f}"
 
 
-class OpportunityModel(QAbstractTableModel):
+class OpportunityModel(RowsModel):
     """Rows of :class:`Opportunity`; display text, sort keys and tooltips by role."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[Opportunity] = []
         self._search: list[str] = []
         self._overdue: list[bool] = []
         self.today = clock.today()
@@ -105,9 +97,6 @@ class OpportunityModel(QAbstractTableModel):
         self._search = [o.search_text() for o in self._rows]
         self._overdue = [o.overdue(self.today) for o in self._rows]
 
-    def row_at(self, row: int) -> Opportunity:
-        return self._rows[row]
-
     def rows(self) -> list[Opportunity]:
         return list(self._rows)
 
@@ -123,38 +112,17 @@ class OpportunityModel(QAbstractTableModel):
                 return i
         return -1
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def item_id(self, opp: Opportunity) -> str:
+        return opp.id
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = index.row()
-        opp = self._rows[row]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(opp, row, column)
-        if role == SORT_ROLE:
-            return self._sort_key(opp, column)
-        if role == ID_ROLE:
-            return opp.id
+    def role_data(self, opp: Opportunity, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(opp, row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         return None
 
-    def _display(self, opp: Opportunity, row: int, column: int) -> str:
+    def display(self, opp: Opportunity, row: int, column: int) -> str:
         if column == C_ID:
             return opp.id
         if column == C_CLIENT:
@@ -190,7 +158,7 @@ class OpportunityModel(QAbstractTableModel):
             return ""
         return ("⚠ " if self._overdue[row] else "") + opp.next_review.isoformat()
 
-    def _sort_key(self, opp: Opportunity, column: int) -> Any:
+    def sort_key(self, opp: Opportunity, column: int) -> Any:
         if column == C_ID:
             return (opp.category, int(opp.id.split("-")[-1]) if "-" in opp.id else 0)
         if column == C_INVESTMENT:
@@ -205,7 +173,7 @@ class OpportunityModel(QAbstractTableModel):
             return STATUS_ORDER.get(opp.status, 9)
         if column == C_REVIEW:
             return opp.next_review.toordinal() if opp.next_review else 10**7
-        return self._display(opp, 0, column).casefold() if column != C_REVIEW else ""
+        return self.display(opp, 0, column).casefold() if column != C_REVIEW else ""
 
     def _tooltip(self, opp: Opportunity, row: int, column: int) -> str | None:
         if column in (C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_OWNER):
@@ -241,7 +209,7 @@ class OpportunityModel(QAbstractTableModel):
         old = self.persistentIndexList()
         ids = [self._rows[i.row()].id for i in old]
         pairs = sorted(
-            ((self._sort_key(o, column), i) for i, o in enumerate(self._rows)),
+            ((self.sort_key(o, column), i) for i, o in enumerate(self._rows)),
             key=lambda p: p[0],
             reverse=order == Qt.SortOrder.DescendingOrder,
         )

@@ -5,14 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,11 +21,11 @@ from PySide6.QtWidgets import (
 
 from csconsole import clock
 from csconsole.portfolio import Portfolio, PortfolioRow
-from csconsole.views.theme import status_colours, status_label
+from csconsole.views.table_model import ID_ROLE, RIGHT, SORT_ROLE, Index, RowsModel, status_colour
+from csconsole.views.theme import status_label
 
-Index = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+#: A portfolio row's identity is its client key.
+KEY_ROLE = ID_ROLE
 TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "↑": "↑", "↓": "↓", "→": "→"}
 STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2, "none": 3}
 #: Rows measured when the table fits its columns to their contents (visible rows first).
@@ -59,12 +52,13 @@ def trend_arrow(trend: str | None) -> str:
     return TREND_ARROWS.get(trend or "", "")
 
 
-class PortfolioModel(QAbstractTableModel):
+class PortfolioModel(RowsModel):
     """Rows of :class:`PortfolioRow`; display text, sort keys and status colours by role."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[PortfolioRow] = []
         self.today = clock.today()
 
     def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
@@ -73,33 +67,10 @@ class PortfolioModel(QAbstractTableModel):
         self.today = today
         self.endResetModel()
 
-    def row_at(self, row: int) -> PortfolioRow:
-        return self._rows[row]
+    def item_id(self, row: PortfolioRow) -> str:
+        return row.key
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == SORT_ROLE:
-            return self._sort_key(row, column)
-        if role == KEY_ROLE:
-            return row.key
+    def role_data(self, row: PortfolioRow, _index: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             if column in (C_STATUS, C_WHY):
                 return "\n".join(row.reasons) or "Every targeted metric is on target."
@@ -111,12 +82,8 @@ class PortfolioModel(QAbstractTableModel):
                     f"${row.opportunity_value:,.0f} of investment (see the Opportunities tab)"
                 )
             return None
-        if column == C_STATUS and role in (
-            Qt.ItemDataRole.BackgroundRole,
-            Qt.ItemDataRole.ForegroundRole,
-        ):
-            bg, fg = status_colours(row.status)
-            return bg if role == Qt.ItemDataRole.BackgroundRole else fg
+        if column == C_STATUS:
+            return status_colour(row.status, role)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             C_VALUE,
             C_OPEN,
@@ -125,12 +92,12 @@ class PortfolioModel(QAbstractTableModel):
             C_REVIEW,
             C_OPPORTUNITIES,
         ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         if role == Qt.ItemDataRole.TextAlignmentRole and column == C_TREND:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def _display(self, row: PortfolioRow, column: int) -> str:
+    def display(self, row: PortfolioRow, _index: int, column: int) -> str:
         if column == C_NAME:
             return row.name
         if column == C_TIER:
@@ -157,7 +124,7 @@ class PortfolioModel(QAbstractTableModel):
         days = row.days_to_review(self.today)
         return "today" if days == 0 else f"{days} d"
 
-    def _sort_key(self, row: PortfolioRow, column: int) -> Any:
+    def sort_key(self, row: PortfolioRow, column: int) -> Any:
         if column == C_VALUE:
             return row.package_value
         if column == C_STATUS:
@@ -172,7 +139,7 @@ class PortfolioModel(QAbstractTableModel):
             return row.next_review.toordinal()
         if column == C_OPPORTUNITIES:
             return row.opportunity_value
-        return self._display(row, column).casefold()
+        return self.display(row, 0, column).casefold()
 
 
 class PortfolioFilter(QSortFilterProxyModel):
