@@ -433,28 +433,23 @@ class ReportRenderer:
             keywords=[],
         )
         body_w = width - self.left_margin - self.right_margin
-        first = Frame(
-            self.left_margin,
-            self.bottom_margin,
-            body_w,
-            height - self.first_page_top - self.bottom_margin,
-            id="first",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
-        later = Frame(
-            self.left_margin,
-            self.bottom_margin,
-            body_w,
-            height - self.top_margin - self.bottom_margin,
-            id="later",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
+
+        def body(frame_id: str, top: float) -> Frame:
+            """The text area below a header ``top`` points tall, padded by the margins only."""
+            return Frame(
+                self.left_margin,
+                self.bottom_margin,
+                body_w,
+                height - top - self.bottom_margin,
+                id=frame_id,
+                leftPadding=0,
+                rightPadding=0,
+                topPadding=0,
+                bottomPadding=0,
+            )
+
+        first = body("first", self.first_page_top)
+        later = body("later", self.top_margin)
         doc.addPageTemplates(
             [
                 PageTemplate(
