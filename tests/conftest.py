@@ -42,6 +42,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture
+def qsettings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The console's remembered settings, in a file of this test's own."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
 def cache(tmp_path: Path):  # type: ignore[no-untyped-def]
     from csconsole.cache import Cache
 

@@ -37,6 +37,7 @@ from csconsole.portfolio import Portfolio, build_portfolio
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.help_window import HelpWindow
 from csconsole.views.opportunities_view import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.reviews_view import ReviewsView
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.portfolio: Portfolio | None = None
         self._sync_note = ""
         self._warmed_up = False
+        self.help_window: HelpWindow | None = None
         self.setWindowTitle("csconsole")
         self.sync = SyncController(
             self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
@@ -172,7 +174,9 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         self.sync_action = QAction("&Sync now", self)
-        self.sync_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(Qt.Key.Key_F5)])
+        # F5 is the sync key (the README's promise); Reload from cache has its own key, so no
+        # two actions share one (Qt ignores an ambiguous key altogether).
+        self.sync_action.setShortcuts([QKeySequence(Qt.Key.Key_F5), QKeySequence("Ctrl+R")])
         self.sync_action.setStatusTip("Refresh the cache from every data source")
         self.cancel_action = QAction("&Cancel sync", self)
         self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
@@ -204,14 +208,18 @@ class MainWindow(QMainWindow):
         edit_menu.addActions(self.opportunities_view.edit_actions())
 
         view_menu = menu.addMenu("&View")
-        self.portfolio_action = QAction("&Portfolio", self)
-        self.portfolio_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.dashboard_action = QAction("Client &dashboard", self)
-        self.dashboard_action.setShortcut(QKeySequence("Ctrl+2"))
+        #: Ctrl+1…Ctrl+5 switch to the tabs in order.
+        self.tab_actions: list[QAction] = []
+        for i in range(self.tabs.count()):
+            action = QAction(self.tabs.tabText(i), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
+            view_menu.addAction(action)
+            self.tab_actions.append(action)
+        self.portfolio_action = self.tab_actions[TAB_PORTFOLIO]
+        self.dashboard_action = self.tab_actions[TAB_DASHBOARD]
         self.refresh_action = QAction("&Reload from cache", self)
-        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
-        view_menu.addAction(self.portfolio_action)
-        view_menu.addAction(self.dashboard_action)
+        self.refresh_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         view_menu.addSeparator()
         view_menu.addAction(self.refresh_action)
         theme_menu = view_menu.addMenu("&Theme")
@@ -225,6 +233,12 @@ class MainWindow(QMainWindow):
             self.theme_actions[name] = action
 
         help_menu = menu.addMenu("&Help")
+        self.help_action = QAction("&User guide", self)
+        self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        help_menu.addAction(self.help_action)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         self.about_action = QAction("&About csconsole", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(self.about_action)
@@ -257,8 +271,8 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action.triggered.connect(self.close)
         self.find_action.triggered.connect(self.find_client)
-        self.portfolio_action.triggered.connect(lambda: self.tabs.setCurrentIndex(TAB_PORTFOLIO))
-        self.dashboard_action.triggered.connect(lambda: self.tabs.setCurrentIndex(TAB_DASHBOARD))
+        self.help_action.triggered.connect(lambda: self.show_help(HelpWindow.GUIDE))
+        self.shortcuts_action.triggered.connect(lambda: self.show_help(HelpWindow.SHORTCUTS))
         self.refresh_action.triggered.connect(self.refresh)
         self.theme_group.triggered.connect(lambda action: self.set_theme(str(action.data())))
         self.about_action.triggered.connect(self.show_about)
@@ -506,6 +520,14 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.set_theme(dialog.chosen_theme())
             self.refresh()
+
+    def show_help(self, page: int = 0) -> HelpWindow:
+        """The user guide or the shortcuts list, in one window kept for the session."""
+        if self.help_window is None:
+            actions = [a for m in self.menuBar().actions() if m.menu() for a in m.menu().actions()]
+            self.help_window = HelpWindow(actions, self)
+        self.help_window.show_page(page)
+        return self.help_window
 
     def show_about(self) -> None:
         QMessageBox.about(
