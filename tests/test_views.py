@@ -54,7 +54,7 @@ def test_portfolio_lists_every_client_worst_first(
     # Readable without colour: a symbol and a word in every chip.
     assert all(s[0] in "■▲●○" for s in shown)
     assert "40 of 40 clients" in view.summary.text()
-    assert "Last synced" in window.sync_label.text()
+    assert "Synced" in window.sync_label.text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SCREENSHOTS / "portfolio.png"))
     close(window)
@@ -222,7 +222,7 @@ def test_sync_runs_in_the_background_and_reports(
         lambda: window.portfolio is not None and len(window.portfolio.rows) == 40, timeout=20_000
     )
     assert window.stack.currentWidget() is window.tabs
-    assert "inserted" in window.sync_label.text()
+    assert "new samples for 40 clients" in window.sync_label.text()
     assert not window.progress.isVisible()
     close(window)
 

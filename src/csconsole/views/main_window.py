@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,10 +34,11 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
 from csconsole.models import Source
-from csconsole.portfolio import Portfolio, build_portfolio
+from csconsole.portfolio import Portfolio, build_portfolio, last_sync
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
 from csconsole.views.opportunities_view import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 
 TAB_PORTFOLIO, TAB_DASHBOARD = 0, 1
 TAB_OPPORTUNITIES = 2
+#: How often the status bar's "Synced 3 min ago" is brought up to date.
+FRESHNESS_TICK_MS = 20_000
 
 
 def describe_time(moment: datetime | None) -> str:
@@ -125,6 +129,9 @@ class MainWindow(QMainWindow):
         self._sync_note = ""
         self._warmed_up = False
         self.help_window: HelpWindow | None = None
+        #: The clock the freshness reads (tests move it).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.last_sync: datetime | None = None
         self.setWindowTitle("csconsole")
         self.sync = SyncController(
             self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
@@ -260,6 +267,11 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         bar.addWidget(self.sync_label, 1)
+        # "Synced 3 min ago" moves on by itself.
+        self.freshness_timer = QTimer(self)
+        self.freshness_timer.setInterval(FRESHNESS_TICK_MS)
+        self.freshness_timer.timeout.connect(lambda: self._show_last_sync())
+        self.freshness_timer.start()
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
 
@@ -342,6 +354,7 @@ class MainWindow(QMainWindow):
 
     def _show_portfolio(self, portfolio: Portfolio) -> None:
         self.portfolio = portfolio
+        self.last_sync = portfolio.last_sync
         self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
         self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
@@ -365,16 +378,16 @@ class MainWindow(QMainWindow):
         self.dashboard_view.clients_changed(client_keys)
 
     def _show_last_sync(self, extra: str | None = None) -> None:
-        """Status bar: when data was last synced, and what the latest sync did."""
+        """Status bar: how long ago data was last synced, and what the latest sync did."""
         if extra is not None:
             self._sync_note = extra
         extra = self._sync_note
-        when = describe_time(self.portfolio.last_sync if self.portfolio else None)
         count = len(self.portfolio.rows) if self.portfolio else 0
-        text = f"Last synced {when} · {count} clients"
+        text = f"{synced_text(self.last_sync, self.now())} · {count} clients"
         if self.portfolio and self.portfolio.month:
             text += f" · status for {self.portfolio.month}"
         self.sync_label.setText(f"{extra} · {text}" if extra else text)
+        self.sync_label.setToolTip(f"Last good sync: {describe_time(self.last_sync)}")
 
     def open_client(self, key: str) -> None:
         self.dashboard_view.show_client(key)
@@ -429,7 +442,7 @@ class MainWindow(QMainWindow):
         changed = set().union(*(s.changed_clients for s in summaries)) if summaries else set()
         if failed:
             message = "; ".join(s.text() for s in failed)
-            when = describe_time(self.portfolio.last_sync if self.portfolio else None)
+            when = describe_time(self.last_sync)
             self.banner.show_message(
                 f"{message}. The console keeps showing the cached data (last good sync: {when})."
             )
@@ -437,9 +450,21 @@ class MainWindow(QMainWindow):
             self.banner.hide()
         if changed or any(s.pruned for s in summaries):
             self._evaluate_and_refresh(changed)
-        extra = "; ".join(s.text() for s in summaries if s.status != "failed")
-        self._show_last_sync(extra or "Sync failed")
-        self.statusBar().showMessage(extra or "Sync failed", 15_000)
+        previous = self.last_sync
+        if any(s.status == "ok" for s in summaries):
+            self.last_sync = self.now()  # until the cache's own record is read below
+        sentence = sync_sentence(summaries, previous=previous, now=self.now())
+        self._show_last_sync(sentence)
+        self.statusBar().showMessage(sentence, 15_000)
+        cache = self.cache
+
+        def done(moment: datetime | None) -> None:
+            self.last_sync = moment
+            self._show_last_sync()
+
+        # The status bar says "Synced just now" the moment the sync ends, not at the next
+        # portfolio rebuild (which happens only when something changed).
+        self.runner.start("last-sync", lambda _ctx: last_sync(cache), on_success=done)
 
     def _evaluate_and_refresh(self, changed: set[str]) -> None:
         today = self.today
@@ -507,7 +532,9 @@ class MainWindow(QMainWindow):
     def _demo_loaded(self, summaries: list[SyncSummary]) -> None:
         self._sync_idle()
         self.refresh()
-        self.statusBar().showMessage(summaries[0].text(), 15_000)
+        sentence = sync_sentence(summaries, previous=None, now=self.now())
+        self._show_last_sync(sentence)
+        self.statusBar().showMessage(sentence, 15_000)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
