@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench demo dist clean
+.PHONY: run check-system test lint bench demo dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The system libraries Qt needs are checked before anything is installed (one line
+# naming the packages when one is missing); `make test` runs offscreen and needs no check.
+run: check-system
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) -m csconsole demo --if-empty
 	$(PY) -m csconsole
+
+check-system:
+	@$(PYTHON) installers/check_system.py
 
 demo: $(STAMP)
 	$(PY) -m csconsole demo
