@@ -66,7 +66,7 @@ def message(absent: Sequence[tuple[str, str, str]]) -> str:
 
 def python_problem() -> str:
     """Why this python3 cannot make the console's venv, or ''."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (runs on whatever python3 the system has)
         found = ".".join(map(str, sys.version_info[:2]))
         return f"csconsole: Python 3.11 or newer is needed (python3 is {found})."
     try:
