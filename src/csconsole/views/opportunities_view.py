@@ -47,6 +47,7 @@ from csconsole.errors import KnownError
 from csconsole.opportunities import Context, Opportunity
 from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
+from csconsole.views.theme import error_colour
 
 #: Characters of a long text shown in a cell; the tooltip has more.
 CELL_CHARS = 120
@@ -362,7 +363,7 @@ class OpportunityDialog(QDialog):
         for name, editor in self.editors.items():
             error = QLabel()
             error.setObjectName("fieldError")
-            error.setStyleSheet("color: #c62828;")
+            error.setStyleSheet(f"color: {error_colour().name()};")
             error.setWordWrap(True)
             error.hide()
             self.errors[name] = error

@@ -38,10 +38,10 @@ _DARK_ROLES: dict[QPalette.ColorRole, str] = {
     QPalette.ColorRole.ToolTipText: "#e8eaed",
     QPalette.ColorRole.PlaceholderText: "#9aa0a6",
     QPalette.ColorRole.Text: "#e8eaed",
-    QPalette.ColorRole.Button: "#2b2f35",
+    QPalette.ColorRole.Button: "#262a2f",
     QPalette.ColorRole.ButtonText: "#e8eaed",
     QPalette.ColorRole.BrightText: "#ffffff",
-    QPalette.ColorRole.Highlight: "#3d7be0",
+    QPalette.ColorRole.Highlight: "#3370d8",
     QPalette.ColorRole.HighlightedText: "#ffffff",
     QPalette.ColorRole.Link: "#8ab4f8",
 }
@@ -63,8 +63,51 @@ _LIGHT_ROLES: dict[QPalette.ColorRole, str] = {
     QPalette.ColorRole.Link: "#1a56b8",
 }
 
-#: Colour of disabled text, per theme.
+#: Colour of disabled text, per theme (WCAG exempts disabled controls from contrast).
 _DISABLED = {"dark": "#7c828a", "light": "#8a9096"}
+
+#: Text of a form's error messages, per theme (≥ 4.5:1 on the window and on fields).
+ERROR_TEXT = {"light": "#b3261e", "dark": "#ff8a80"}
+
+#: Check boxes, per theme: the box's outline and, when ticked, its fill and the tick.
+#: Fusion draws the outline from the window colour, which all but vanishes on the dark
+#: window; these are ≥ 3:1 against the window and the fields (WCAG 1.4.11).
+INDICATOR = {
+    "light": {"border": "#6b7178", "fill": "#2f6fd6", "tick": "#ffffff", "box": "#ffffff"},
+    "dark": {"border": "#9aa0a6", "fill": "#3370d8", "tick": "#ffffff", "box": "#17191c"},
+}
+
+
+def contrast_ratio(a: QColor | str, b: QColor | str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+
+    def luminance(colour: QColor | str) -> float:
+        c = QColor(colour)
+
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())  # fmt: skip
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _stylesheet(name: str) -> str:
+    """Check boxes (in forms and in table cells) drawn in the theme's indicator colours."""
+    from csconsole.paths import resources_dir
+
+    c = INDICATOR[name]
+    tick = (resources_dir() / "icons" / "check.svg").as_posix()
+    return (
+        "QCheckBox::indicator, QAbstractItemView::indicator {"
+        f" width: 13px; height: 13px; border: 1px solid {c['border']}; border-radius: 3px;"
+        f" background: {c['box']}; }}"
+        "QCheckBox::indicator:checked, QAbstractItemView::indicator:checked {"
+        f" background: {c['fill']}; border-color: {c['fill']}; image: url({tick}); }}"
+        "QCheckBox::indicator:disabled, QAbstractItemView::indicator:disabled {"
+        f" border-color: {_DISABLED[name]}; }}"
+    )
 
 
 def _palette(name: str) -> QPalette:
@@ -94,7 +137,12 @@ def apply_theme(app: QApplication, name: str) -> str:
     _current = name if name in THEMES else "light"
     app.setStyle("Fusion")
     app.setPalette(_palette(_current))
+    app.setStyleSheet(_stylesheet(_current))
     return _current
+
+
+def error_colour() -> QColor:
+    return QColor(ERROR_TEXT[_current])
 
 
 def status_colours(status: str) -> tuple[QColor, QColor]:
