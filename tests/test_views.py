@@ -165,7 +165,13 @@ def test_dashboard_explains_status_and_changes_month(
     assert "User adoption" in dash.chip.toolTip()
     dialog = ExplanationDialog(dash.dashboard, dash)
     qtbot.addWidget(dialog)
-    assert "YELLOW" in dialog.text.toPlainText() and "User adoption" in dialog.text.toPlainText()
+    assert "Yellow" in dialog.headline.text()
+    adoption = next(row for row in dialog.reason_rows() if row[0] == "User adoption")
+    _metric, actual, target, shortfall, rule, status, _since = adoption
+    assert (target, rule, status) == ("90 %", "Short of target", "▲ Yellow")
+    assert actual.endswith(" %") and shortfall.endswith(" %")
+    assert dialog.reasons.item(0, 0).toolTip()  # the reason in words
+    assert dialog.moves.rowCount() >= 1  # what changed since last month
     previous = dash.month.findData("2026-06")
     dash.month.setCurrentIndex(previous)
     dash.month.activated.emit(previous)
