@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableWidget,
+)
 from pytestqt.qtbot import QtBot
 from tests.conftest import TODAY
 
@@ -141,3 +148,71 @@ def test_export_all_roi_reports_into_a_folder(
     written = sorted((tmp_path / "roi").glob("*.pdf"))
     assert len(written) == 40
     assert all("roi" in p.name.lower() for p in written)
+
+
+def _closed(qtbot: QtBot, table: QTableWidget) -> None:
+    """The delegate commits (or reverts) and closes its editor by a queued call."""
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
+
+
+def _editor(table: QTableWidget) -> QLineEdit:
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and table.isAncestorOf(editor)
+    return editor
+
+
+@pytest.mark.parametrize("which", ["action", "request"])
+def test_adding_a_row_starts_editing_enter_keeps_it_and_esc_drops_it(
+    qtbot: QtBot, opened: ReviewsView, which: str
+) -> None:
+    opened.activateWindow()
+    table = opened.action_table if which == "action" else opened.request_table
+    add = opened.add_action_button if which == "action" else opened.add_request_button
+    before = table.rowCount()
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    editor = _editor(table)  # typing goes into the new cell, not to the button
+    qtbot.keyClicks(editor, "Call Maya about the renewal")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    _closed(qtbot, table)
+    assert table.rowCount() == before + 1
+    assert table.item(before, 0).text() == "Call Maya about the renewal"
+    assert not add.hasFocus()
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == before + 2
+    qtbot.keyClick(_editor(table), Qt.Key.Key_Escape)
+    _closed(qtbot, table)
+    assert table.rowCount() == before + 1  # the empty new row is gone again
+
+
+def test_delete_removes_a_row_and_ctrl_z_brings_it_back(
+    qtbot: QtBot, opened: ReviewsView, synced_cache: Cache
+) -> None:
+    opened.activateWindow()
+    table = opened.action_table
+    for task in ("First task", "Second task"):
+        qtbot.mouseClick(opened.add_action_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(_editor(table), task)
+        qtbot.keyClick(_editor(table), Qt.Key.Key_Return)
+        _closed(qtbot, table)
+    count = table.rowCount()
+    row = next(r for r in range(count) if table.item(r, 0).text() == "First task")
+    table.setCurrentCell(row, 0)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert table.rowCount() == count - 1
+    assert "First task" not in [table.item(r, 0).text() for r in range(table.rowCount())]
+    with qtbot.waitSignal(opened.saved, timeout=5_000):
+        pass
+    stored = load_stored(synced_cache, "CL-004", "2026-10")
+    assert stored is not None and "First task" not in [a.task for a in stored.actions]
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert table.rowCount() == count
+    assert table.item(row, 0).text() == "First task"  # back where it was
+    with qtbot.waitSignal(opened.saved, timeout=5_000):
+        pass
+    stored = load_stored(synced_cache, "CL-004", "2026-10")
+    assert stored is not None and "First task" in [a.task for a in stored.actions]
+    # Typing in a cell keeps Delete for the text.
+    table.editItem(table.item(row, 0))
+    qtbot.keyClick(_editor(table), Qt.Key.Key_Delete)
+    assert table.rowCount() == count

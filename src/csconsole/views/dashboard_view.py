@@ -357,14 +357,14 @@ class ExplanationDialog(QDialog):
         for i, m in enumerate(ex.moves):
             change = "" if m.change is None else ("+" if m.change >= 0 else "") + fmt_value(m.change, m.unit)  # fmt: skip
             band = m.band_after if m.band_before == m.band_after else f"{m.band_before} → {m.band_after}"  # fmt: skip
-            cells = (
+            move_cells = (
                 _cell(m.label),
                 _cell(fmt_value(m.before, m.unit), right=True),
                 _cell(fmt_value(m.after, m.unit), right=True),
                 _cell(change, right=True),
                 _cell(band),
             )
-            for c, item in enumerate(cells):
+            for c, item in enumerate(move_cells):
                 self.moves.setItem(i, c, item)
         carried = [f"{k.label}: no sample due yet this month; {k.carried_from}'s value used." for k in cur.kpis if k.carried_from]  # fmt: skip
         self.notes = QLabel("\n".join(carried))
@@ -393,7 +393,7 @@ class ExplanationDialog(QDialog):
     def reason_rows(self) -> list[list[str]]:
         """The reasons table as text, row by row."""
         t = self.reasons
-        return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+        return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]  # type: ignore[union-attr]
 
 
 class DashboardView(QWidget):

@@ -102,9 +102,9 @@ class HelpWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self.resize(760, 620)
-        self.search.textChanged.connect(lambda _t: self.find(from_start=True))
-        self.search.returnPressed.connect(self.find)
-        self.next_button.clicked.connect(self.find)
+        self.search.textChanged.connect(lambda _t: self.find_text(from_start=True))
+        self.search.returnPressed.connect(self.find_text)
+        self.next_button.clicked.connect(lambda: self.find_text())
 
     def show_page(self, page: int) -> None:
         self.pages.setCurrentIndex(page)
@@ -113,7 +113,7 @@ class HelpWindow(QWidget):
         if page == self.GUIDE:
             self.search.setFocus()
 
-    def find(self, *, from_start: bool = False) -> bool:
+    def find_text(self, *, from_start: bool = False) -> bool:
         """Select the next match of the search text (wrapping round); False when none."""
         text = self.search.text().strip()
         if not text:

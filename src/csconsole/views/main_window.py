@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -551,7 +552,8 @@ class MainWindow(QMainWindow):
     def show_help(self, page: int = 0) -> HelpWindow:
         """The user guide or the shortcuts list, in one window kept for the session."""
         if self.help_window is None:
-            actions = [a for m in self.menuBar().actions() if m.menu() for a in m.menu().actions()]
+            menus = [m.menu() for m in self.menuBar().actions()]
+            actions = [a for m in menus if isinstance(m, QMenu) for a in m.actions()]
             self.help_window = HelpWindow(actions, self)
         self.help_window.show_page(page)
         return self.help_window

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QApplication,
     QComboBox,
@@ -69,6 +70,36 @@ MONTHS_OFFERED = 24
 SUMMARY_KEYS = ("key_achievement", "primary_focus", "expansion_readiness", "referral_potential")
 
 
+def _row_values(table: QTableWidget, row: int) -> list[Any]:
+    """A row's cells: text, or True/False for a check box."""
+    values: list[Any] = []
+    for col in range(table.columnCount()):
+        item = table.item(row, col)
+        if item is None:
+            values.append("")
+        elif item.data(Qt.ItemDataRole.CheckStateRole) is not None:  # the Done box
+            values.append(item.checkState() == Qt.CheckState.Checked)
+        else:
+            values.append(item.text())
+    return values
+
+
+class RemoveRow(QUndoCommand):
+    """Removing a row of an editable list, undone by putting it back where it was."""
+
+    def __init__(self, view: ReviewsView, table: QTableWidget, row: int) -> None:
+        super().__init__(f"Remove row {row + 1}")
+        self.view, self.table, self.row = view, table, row
+        self.values = _row_values(table, row)
+
+    def redo(self) -> None:
+        self.table.removeRow(self.row)
+        self.view._edited()
+
+    def undo(self) -> None:
+        self.view._add_row(self.table, self.values, at=self.row)
+
+
 class ReviewsView(QWidget):
     """Client and month pickers, the figures, the narrative form and the export buttons."""
 
@@ -97,6 +128,9 @@ class ReviewsView(QWidget):
         self.review: Review | None = None
         self._loading = False
         self._dirty = False
+        self._new_row: tuple[QTableWidget, int] | None = None
+        #: Rows removed from the action items and feature requests, for Ctrl+Z.
+        self.undo_stack = QUndoStack(self)
         # Dialogs are attributes so tests can answer them without a modal loop.
         self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
         self.ask_folder: Callable[[], str | None] = self._ask_folder
@@ -199,9 +233,9 @@ class ReviewsView(QWidget):
             "Action items", self.action_table
         )
         self.add_request_button.clicked.connect(
-            lambda: self._add_row(self.request_table, ["", "", ""])
+            lambda: self.add_and_edit(self.request_table, ["", "", ""])
         )
-        self.add_action_button.clicked.connect(lambda: self._add_row(self.action_table, ["", "", "", False]))  # fmt: skip
+        self.add_action_button.clicked.connect(lambda: self.add_and_edit(self.action_table, ["", "", "", False]))  # fmt: skip
         self.remove_request_button.clicked.connect(lambda: self._remove_row(self.request_table))
         self.remove_action_button.clicked.connect(lambda: self._remove_row(self.action_table))
         form_col.addWidget(summary_box)
@@ -228,6 +262,14 @@ class ReviewsView(QWidget):
         self.export_roi_button.clicked.connect(lambda: self.export_one("roi"))
         self.export_all_button.clicked.connect(lambda: self.export_all())
         self.export_all_roi_button.clicked.connect(lambda: self.export_all(("roi",)))
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        for action in (self.undo_action, self.redo_action):
+            # The tab's own: a text field keeps Ctrl+Z for its typing.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.save_now)
@@ -246,6 +288,12 @@ class ReviewsView(QWidget):
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.setMinimumHeight(110)
         table.itemChanged.connect(self._edited)
+        table.itemDelegate().closeEditor.connect(lambda _e, hint, t=table: self._editor_closed(t, hint))  # fmt: skip
+        remove = QAction("Remove row", table)
+        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not while typing in a cell
+        remove.triggered.connect(lambda _c=False, t=table: self._remove_row(t))
+        table.addAction(remove)
         return table
 
     def _table_box(self, title: str, table: QTableWidget) -> tuple[QGroupBox, QPushButton, QPushButton]:  # fmt: skip
@@ -260,9 +308,9 @@ class ReviewsView(QWidget):
         col.addLayout(row)
         return box, add, remove
 
-    def _add_row(self, table: QTableWidget, values: list[Any]) -> None:
+    def _add_row(self, table: QTableWidget, values: list[Any], *, at: int | None = None) -> None:
         self._loading = True
-        row = table.rowCount()
+        row = table.rowCount() if at is None else at
         table.insertRow(row)
         for col, value in enumerate(values):
             item = QTableWidgetItem()
@@ -276,11 +324,30 @@ class ReviewsView(QWidget):
         table.setCurrentCell(row, 0, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self._edited()
 
-    def _remove_row(self, table: QTableWidget) -> None:
-        row = table.currentRow()
-        if row >= 0:
+    def add_and_edit(self, table: QTableWidget, values: list[Any]) -> None:
+        """Add a row and start typing in its first cell: Enter keeps it, Esc drops it."""
+        self._add_row(table, values)
+        row = table.rowCount() - 1
+        self._new_row = (table, row)
+        table.setFocus()
+        table.editItem(table.item(row, 0))  # type: ignore[arg-type]  # made just above
+
+    def _editor_closed(self, table: QTableWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Esc on a row just added and still empty takes the row away again."""
+        new, self._new_row = self._new_row, None
+        if new is None or new[0] is not table or hint != QAbstractItemDelegate.EndEditHint.RevertModelCache:  # fmt: skip
+            return
+        row = new[1]
+        texts = [v for v in _row_values(table, row) if isinstance(v, str)] if row < table.rowCount() else ["gone"]  # fmt: skip
+        if not any(texts):
             table.removeRow(row)
             self._edited()
+
+    def _remove_row(self, table: QTableWidget) -> None:
+        """Remove the current row; Ctrl+Z brings it back while this client-month is open."""
+        row = table.currentRow()
+        if row >= 0:
+            self.undo_stack.push(RemoveRow(self, table, row))
 
     def _set_enabled(self, on: bool) -> None:
         for widget in (*self.fields.values(), self.request_table, self.action_table, self.export_button,
@@ -426,6 +493,8 @@ class ReviewsView(QWidget):
                 widget.setText(value)
             else:
                 widget.setPlainText(value)
+        self.undo_stack.clear()  # a removed row belongs to the client-month it was removed from
+        self._new_row = None
         self.request_table.setRowCount(0)
         self.action_table.setRowCount(0)
         self._loading = False
