@@ -57,6 +57,7 @@ from csconsole.emails import Draft, MailtoTooLong, Templates, draft_for_alert, m
 from csconsole.errors import KnownError
 from csconsole.health import RANK
 from csconsole.settings import Settings
+from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import status_colours, status_label
@@ -223,6 +224,8 @@ class AlertsView(QWidget):
         self.cache = cache
         self.catalog = catalog
         self.runner = runner
+        #: Where the .eml dialog starts (the main window shares its remembered places).
+        self.places = FilePlaces()
         self.today = today
         self.templates = templates or Templates()
         self._now = now
@@ -717,12 +720,16 @@ class AlertsView(QWidget):
         if draft is None:
             return None
         if path is None:
-            suggested = Path.home() / f"{draft.client_key} {draft.status} response.eml"
+            suggested = f"{draft.client_key} {draft.status} response.eml"
             path, _filter = QFileDialog.getSaveFileName(
-                self, "Save the draft as an email file", str(suggested), "Email (*.eml)"
+                self,
+                "Save the draft as an email file",
+                self.places.start("email", suggested),
+                "Email (*.eml)",
             )
             if not path:
                 return None
+            self.places.remember("email", path)
         target = Path(path)
         if target.suffix.lower() != ".eml":
             target = target.with_name(target.name + ".eml")
@@ -740,8 +747,7 @@ class AlertsView(QWidget):
         except KnownError as exc:
             self._show_problem(str(exc))
             return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self._show_problem(f"The templates are in {folder}")
+        open_path(self, folder, what="templates folder")
 
 
 __all__ = ["AlertsModel", "AlertsProxy", "AlertsView"]

@@ -39,6 +39,7 @@ from csconsole.portfolio import Portfolio, build_portfolio, last_sync
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.files import FilePlaces
 from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
 from csconsole.views.opportunities_view import OpportunitiesView
@@ -158,6 +159,10 @@ class MainWindow(QMainWindow):
             cache=cache, catalog=catalog, runner=self.runner, today=today
         )
         self.tabs.addTab(self.reviews_view, "&Reviews")
+        # File dialogs remember their last folder per kind across restarts.
+        self.places = FilePlaces(self.qsettings)
+        for view in (self.opportunities_view, self.alerts_view, self.reviews_view):
+            view.places = self.places
         self.welcome = WelcomePage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)

@@ -45,6 +45,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.opportunities import Context, Opportunity
+from csconsole.views.files import FilePlaces
 from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import error_colour
@@ -531,6 +532,8 @@ class OpportunitiesView(QWidget):
         self.today = today
         self.ctx: Context | None = None
         self._select_after_load = ""
+        #: Where the export and import dialogs start (the main window shares its places).
+        self.places = FilePlaces()
         self.model = OpportunityModel()
         self.proxy = OpportunityFilter()
         self.proxy.setSourceModel(self.model)
@@ -869,14 +872,24 @@ class OpportunitiesView(QWidget):
 
     def ask_save_path(self) -> str:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export opportunities", "opportunities.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+            self,
+            "Export opportunities",
+            self.places.start("opportunities-export", "opportunities.xlsx"),
+            "Excel (*.xlsx);;CSV (*.csv)",
         )
+        if path:
+            self.places.remember("opportunities-export", path)
         return path
 
     def ask_open_path(self) -> str:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import opportunities", "", "Spreadsheets (*.xlsx *.csv)"
+            self,
+            "Import opportunities",
+            self.places.start("opportunities-import"),
+            "Spreadsheets (*.xlsx *.csv)",
         )
+        if path:
+            self.places.remember("opportunities-import", path)
         return path
 
     def export_visible(self) -> None:

@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -60,6 +60,7 @@ from csconsole.reviews import (
     save_review,
 )
 from csconsole.rollup import month_index, month_label, parse_month
+from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import status_colours, status_label
 
@@ -136,6 +137,10 @@ class ReviewsView(QWidget):
         self.ask_folder: Callable[[], str | None] = self._ask_folder
         self.offer_open: Callable[[Path], None] = self._offer_open
         self.show_error: Callable[[str], None] = self._show_error
+        #: Where the export dialogs start (the main window shares its remembered places).
+        self.places = FilePlaces()
+        #: The "could not open" message of the last Open, if the desktop had no program.
+        self.open_problem: QMessageBox | None = None
 
         self.save_timer = QTimer(self)
         self.save_timer.setSingleShot(True)
@@ -579,11 +584,16 @@ class ReviewsView(QWidget):
     # --- export ----------------------------------------------------------------------
 
     def _ask_save_path(self, suggested: str) -> str | None:
-        path, _filter = QFileDialog.getSaveFileName(self, "Export PDF", str(Path.home() / suggested), "PDF (*.pdf)")  # fmt: skip
+        path, _filter = QFileDialog.getSaveFileName(self, "Export PDF", self.places.start("review-pdf", suggested), "PDF (*.pdf)")  # fmt: skip
+        if path:
+            self.places.remember("review-pdf", path)
         return path or None
 
     def _ask_folder(self) -> str | None:
-        return QFileDialog.getExistingDirectory(self, "Export every client's review into") or None
+        folder = QFileDialog.getExistingDirectory(self, "Export every client's review into", self.places.start("review-folder"))  # fmt: skip
+        if folder:
+            self.places.remember("review-folder", folder)
+        return folder or None
 
     def _offer_open(self, path: Path) -> None:
         box = QMessageBox(self)
@@ -594,9 +604,9 @@ class ReviewsView(QWidget):
         box.addButton(QMessageBox.StandardButton.Close)
         box.exec()
         if box.clickedButton() is open_file:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            self.open_problem = open_path(self, path)
         elif open_folder is not None and box.clickedButton() is open_folder:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+            self.open_problem = open_path(self, path.parent)
 
     def export_one(self, kind: str) -> None:
         """Export the selected client's review (or ROI report) to a file the user picks."""
