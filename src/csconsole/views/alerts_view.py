@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
+    QSettings,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -59,6 +60,7 @@ from csconsole.health import RANK
 from csconsole.settings import Settings
 from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour
+from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import status_colours, status_label
 
@@ -287,6 +289,7 @@ class AlertsView(QWidget):
         for column, width in ((C_LEFT, 175), (C_CLIENT, 220), (C_STATUS, 90), (C_ASSIGNED, 200)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnWidth(C_RAISED, 130)
+        setup_columns(self.table)
 
         # protocol: heading, due time, assigned to, reasons, checklist
         self.heading = QLabel()
@@ -740,6 +743,15 @@ class AlertsView(QWidget):
             return None
         self.draft_state.setText(f"Saved to {target}; open it in your mail program to send it.")
         return target
+
+    def save_state(self, settings: QSettings) -> None:
+        """Whether answered alerts show, the sort and the columns, for the next start."""
+        settings.setValue("alerts/show_answered", self.show_closed.isChecked())
+        save_table(settings, "alerts", self.table)
+
+    def restore_state(self, settings: QSettings) -> None:
+        self.show_closed.setChecked(bool(settings.value("alerts/show_answered", False, type=bool)))
+        restore_table(settings, "alerts", self.table)
 
     def open_templates_folder(self) -> None:
         try:

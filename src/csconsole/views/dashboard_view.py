@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -399,6 +399,9 @@ class ExplanationDialog(QDialog):
 class DashboardView(QWidget):
     """Client and month selectors, the status chip, panels, chart and weekly table."""
 
+    #: A client-month was shown (client key, month): the Reviews tab follows it.
+    shown = Signal(str, str)
+
     def __init__(
         self, *, cache: Cache, catalog: Catalog, runner: TaskRunner, today: date | None = None
     ) -> None:
@@ -409,6 +412,7 @@ class DashboardView(QWidget):
         self.today = today
         self.client_key: str | None = None
         self.pending_client: str | None = None
+        self.pending_month: str | None = None
         self.dashboard: Dashboard | None = None
         self.client = QComboBox()
         self.client.setEditable(True)
@@ -455,14 +459,23 @@ class DashboardView(QWidget):
         splitter.setSizes([520, 340])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
-        self.placeholder = QLabel("Choose a client in the Portfolio (double-click or Enter).")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        #: One line at the top while there is nothing to show; the controls stay in place.
+        self.placeholder = QLabel(
+            "Choose a client above, or double-click one in the Portfolio (Ctrl+1)."
+        )
+        self.placeholder.setObjectName("emptyHint")
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.placeholder)
         layout.addWidget(splitter, 1)
+        layout.addStretch(0)  # keeps the header at the top while the body is hidden
         self.body = splitter
         self.body.hide()
+        self.chip.hide()
+        self.month.setEnabled(False)
+        self._wanted_month: str | None = None
+        self._wanted_metric = ""
+        self._load_on_show = False
 
         self.client.activated.connect(self._client_chosen)
         self.month.activated.connect(lambda _i: self.load())
@@ -472,30 +485,62 @@ class DashboardView(QWidget):
 
     # --- data flow ---------------------------------------------------------------
 
-    def set_clients(self, clients: list[tuple[str, str]]) -> None:
+    def set_clients(self, clients: list[tuple[str, str]], *, default: str | None = None) -> None:
+        """Fill the picker. The client shown stays; else the last one viewed, else
+        ``default`` (the portfolio's worst client), so the tab never opens empty."""
         current = self.client_key or self.pending_client
         self.client.blockSignals(True)
         self.client.clear()
         for key, name in sorted(clients, key=lambda c: c[1].casefold()):
             self.client.addItem(f"{name} ({key})", key)
         self.client.blockSignals(False)
+        if not (current and self.client.findData(current) >= 0):
+            current = default
         if current and self.client.findData(current) >= 0:
-            self.show_client(current)
+            if current == self.client_key and self.dashboard is not None:
+                self.client.setCurrentIndex(self.client.findData(current))
+            else:
+                self.show_client(current, self._wanted_month or self.pending_month)
+        else:
+            self.client.setCurrentIndex(-1)
 
     def _client_chosen(self, index: int) -> None:
         key = self.client.itemData(index)
         if key:
             self.show_client(str(key))
 
-    def show_client(self, key: str) -> None:
+    def show_client(self, key: str, month: str | None = None) -> None:
+        """Show ``key`` (in ``month`` when given, else its latest month); the work waits
+        until the tab is on screen."""
         self.pending_client = None
+        self.pending_month = None
         if key != self.client_key:
             self.month.clear()
         self.client_key = key
+        self._wanted_month = month
         index = self.client.findData(key)
         if index >= 0:
             self.client.setCurrentIndex(index)
-        self.load()
+        if self.isVisible():
+            self.load()
+        else:
+            self._load_on_show = True
+
+    def follow(self, key: str, month: str) -> None:
+        """Another tab chose this client-month: show it too (nothing when already shown)."""
+        if (key, month) != (self.client_key, self.current_month()):
+            self.show_client(key, month)
+
+    def current_month(self) -> str:
+        if self._wanted_month:
+            return self._wanted_month
+        return str(self.month.currentData() or (self.dashboard.month if self.dashboard else ""))
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._load_on_show:
+            self._load_on_show = False
+            self.load()
 
     def clients_changed(self, keys: set[str]) -> None:
         """A sync changed these clients: reload only if the one shown is among them."""
@@ -505,7 +550,9 @@ class DashboardView(QWidget):
     def load(self) -> None:
         if not self.client_key:
             return
-        key, month, today = self.client_key, self.month.currentData(), self.today
+        self._load_on_show = False
+        key, today = self.client_key, self.today
+        month = self._wanted_month or self.month.currentData()
 
         def work(_ctx: TaskContext) -> Dashboard:
             return build_dashboard(
@@ -518,9 +565,14 @@ class DashboardView(QWidget):
         self.headline.setText(message)
 
     def set_dashboard(self, dashboard: Dashboard) -> None:
+        if dashboard.client.key != self.client_key:
+            return  # another client was chosen while this one loaded
         self.dashboard = dashboard
+        self._wanted_month = None
         self.placeholder.hide()
         self.body.show()
+        self.chip.show()
+        self.month.setEnabled(True)
         self.month.blockSignals(True)
         self.month.clear()
         for label in dashboard.months:
@@ -542,9 +594,11 @@ class DashboardView(QWidget):
         )
         self._set_panels(dashboard.panels)
         self.weekly.set_rows(dashboard)
-        keep = str(self.chart.metric_box.currentData() or "")
+        keep = self._wanted_metric or str(self.chart.metric_box.currentData() or "")
+        self._wanted_metric = ""
         self.chart.set_metrics(dashboard.chart_metrics, keep or "uptime")
         self.load_chart()
+        self.shown.emit(client.key, dashboard.month)
 
     def _set_panels(self, panels: tuple[Panel, ...]) -> None:
         while self.panels_grid.count():
@@ -583,6 +637,28 @@ class DashboardView(QWidget):
     def show_explanation(self) -> None:
         if self.dashboard is not None:
             ExplanationDialog(self.dashboard, self).exec()
+
+    def save_state(self, settings: QSettings) -> None:
+        """The client, month, chart metric and range, for the next start."""
+        if self.client_key:
+            settings.setValue("dashboard/client", self.client_key)
+            settings.setValue("dashboard/month", self.current_month())
+        metric = self.chart.metric_box.currentData()
+        if metric:
+            settings.setValue("dashboard/metric", str(metric))
+        settings.setValue("dashboard/range", self.chart.months())
+
+    def restore_state(self, settings: QSettings) -> None:
+        client, month = settings.value("dashboard/client"), settings.value("dashboard/month")
+        if isinstance(client, str) and client:
+            self.pending_client = client
+            self.pending_month = month if isinstance(month, str) and month else None
+        metric = settings.value("dashboard/metric")
+        self._wanted_metric = metric if isinstance(metric, str) else ""
+        months = str(settings.value("dashboard/range", ""))
+        button = self.chart.range_buttons.button(int(months)) if months.isdigit() else None
+        if button is not None:
+            button.setChecked(True)
 
     def theme_changed(self) -> None:
         self.chart.apply_theme()

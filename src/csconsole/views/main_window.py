@@ -297,6 +297,9 @@ class MainWindow(QMainWindow):
         self.welcome.demo_button.clicked.connect(self.load_demo)
         self.welcome.source_button.clicked.connect(self.open_settings)
         self.portfolio_view.client_opened.connect(self.open_client)
+        # The Reviews tab and the dashboard show the same client-month.
+        self.dashboard_view.shown.connect(self.reviews_view.follow)
+        self.reviews_view.chosen.connect(self.dashboard_view.follow)
         self.sync.started.connect(self._sync_started)
         self.sync.progressed.connect(self._sync_progressed)
         self.sync.finished.connect(self._sync_finished)
@@ -317,18 +320,22 @@ class MainWindow(QMainWindow):
         tab = str(self.qsettings.value("window/tab", TAB_PORTFOLIO))
         self.tabs.setCurrentIndex(int(tab) if tab.isdigit() else TAB_PORTFOLIO)
         self.set_theme(str(self.qsettings.value("view/theme", "light")))
-        last_client = self.qsettings.value("dashboard/client")
-        if isinstance(last_client, str) and last_client:
-            self.dashboard_view.pending_client = last_client
+        for view in self._remembering_views():
+            view.restore_state(self.qsettings)
 
     def save_state(self) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/state", self.saveState())
         self.qsettings.setValue("window/tab", self.tabs.currentIndex())
         self.qsettings.setValue("view/theme", current_theme())
-        if self.dashboard_view.client_key:
-            self.qsettings.setValue("dashboard/client", self.dashboard_view.client_key)
+        for view in self._remembering_views():
+            view.save_state(self.qsettings)
         self.qsettings.sync()
+
+    def _remembering_views(self) -> tuple[Any, ...]:
+        """The tabs that keep their client, month, filters, sort and columns."""
+        return (self.portfolio_view, self.dashboard_view, self.opportunities_view,
+                self.alerts_view, self.reviews_view)  # fmt: skip
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
@@ -363,7 +370,10 @@ class MainWindow(QMainWindow):
         self.last_sync = portfolio.last_sync
         self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
-        self.dashboard_view.set_clients([(r.key, r.name) for r in portfolio.rows])
+        self.dashboard_view.set_clients(
+            [(r.key, r.name) for r in portfolio.rows],
+            default=portfolio.rows[0].key if portfolio.rows else None,  # the worst client
+        )
         self.alerts_view.reload()
         self.opportunities_view.reload()
         self._show_last_sync()

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,7 @@ from csconsole.errors import KnownError
 from csconsole.opportunities import Context, Opportunity
 from csconsole.views.files import FilePlaces
 from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
+from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import error_colour
 
@@ -62,6 +63,8 @@ COLUMNS = (
 (C_ID, C_CLIENT, C_CATEGORY, C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_INVESTMENT,
  C_TIMELINE, C_ROI, C_PRIORITY, C_PACKAGE, C_STATUS, C_OWNER, C_REVIEW) = range(len(COLUMNS))  # fmt: skip
 NUMERIC = frozenset({C_INVESTMENT, C_TIMELINE, C_ROI, C_REVIEW})
+#: Columns hidden until the user shows them (right-click the header).
+DEFAULT_HIDDEN = (C_CATEGORY, C_CURRENT, C_IMPROVEMENT)
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATUS_ORDER = {s: i for i, s in enumerate(engine.STATUSES)}
 
@@ -588,9 +591,18 @@ class OpportunitiesView(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(60)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        # Category is in the ID's prefix; the long texts are in the form and the tooltips.
+        # Shown, they pushed Priority … Next review off a laptop's screen.
+        setup_columns(self.table, hidden=DEFAULT_HIDDEN)
+        self._sized = False
+        self._wanted: dict[str, str] = {}
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.edit_requested.connect(self.edit_selected)
 
+        #: One line at the top while no row is shown, saying what to do.
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.hide()
         self.totals = QLabel()
         self.totals.setAccessibleName("Totals of the visible opportunities")
         self.notice = QLabel()
@@ -605,6 +617,7 @@ class OpportunitiesView(QWidget):
         bar.addWidget(self.overdue)
         layout = QVBoxLayout(self)
         layout.addWidget(toolbar)
+        layout.addWidget(self.empty_hint)
         layout.addLayout(bar)
         layout.addWidget(self.notice)
         layout.addWidget(self.table, 1)
@@ -668,6 +681,28 @@ class OpportunitiesView(QWidget):
                        self.history_action):  # fmt: skip
             action.setEnabled(has)
 
+    # --- remembered between sessions ---------------------------------------------------
+
+    def save_state(self, settings: QSettings) -> None:
+        """Filters, search, sort and columns, for the next start."""
+        for name, combo in self.combos.items():
+            settings.setValue(f"opportunities/{name}", str(combo.currentData() or ""))
+        settings.setValue("opportunities/overdue", self.overdue.isChecked())
+        settings.setValue("opportunities/search", self.search.text())
+        save_table(settings, "opportunities", self.table)
+
+    def restore_state(self, settings: QSettings) -> None:
+        for name, combo in self.combos.items():
+            value = str(settings.value(f"opportunities/{name}", ""))
+            if combo.findData(value) > 0:
+                combo.setCurrentIndex(combo.findData(value))
+            elif value:
+                self._wanted[name] = value  # the clients and categories come with the data
+        self.overdue.setChecked(bool(settings.value("opportunities/overdue", False, type=bool)))
+        self.search.setText(str(settings.value("opportunities/search", "")))
+        if restore_table(settings, "opportunities", self.table):
+            self._sized = True
+
     # --- data ---------------------------------------------------------------------------
 
     def reload(self, *, select: str = "") -> None:
@@ -693,7 +728,8 @@ class OpportunitiesView(QWidget):
             "required_tier",
             [(t.key, t.label) for t in sorted(ctx.tiers.values(), key=lambda t: t.rank)],
         )
-        first = self.model.rowCount() == 0
+        first = not self._sized
+        self._sized = True
         self.model.set_rows(rows, today=self.today or clock.today())
         header = self.table.horizontalHeader()
         if header.sortIndicatorSection() >= 0:
@@ -712,7 +748,7 @@ class OpportunitiesView(QWidget):
 
     def _fill_combo(self, name: str, items: list[tuple[str, str]]) -> None:
         combo = self.combos[name]
-        current = combo.currentData()
+        current = self._wanted.pop(name, "") or combo.currentData()
         combo.blockSignals(True)
         while combo.count() > 1:
             combo.removeItem(1)
@@ -736,6 +772,14 @@ class OpportunitiesView(QWidget):
 
     def _update_totals(self) -> None:
         rows = self.visible_rows()
+        if self.model.rowCount() == 0:
+            hint = "No opportunities yet: Add one (Ctrl+N) or Import a spreadsheet from the toolbar."  # fmt: skip
+        elif not rows:
+            hint = "No opportunity matches: clear the search or set the filters back to All."
+        else:
+            hint = ""
+        self.empty_hint.setText(hint)
+        self.empty_hint.setVisible(bool(hint))
         investment = sum(o.investment or 0.0 for o in rows)
         benefit = sum(o.annual_benefit or 0.0 for o in rows)
         today = self.today or clock.today()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from csconsole import clock
 from csconsole.portfolio import Portfolio, PortfolioRow
 from csconsole.views.table_model import ID_ROLE, RIGHT, SORT_ROLE, Index, RowsModel, status_colour
+from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.theme import status_label
 
 #: A portfolio row's identity is its client key.
@@ -224,6 +225,9 @@ class PortfolioView(QWidget):
         # hundreds of clients the full scan blocked the GUI for half a second at each refresh.
         self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
+        setup_columns(self.table)
+        self._sized = False
+        self._wanted_csm = ""
         self.table.doubleClicked.connect(
             lambda index: self.client_opened.emit(str(index.data(KEY_ROLE)))
         )
@@ -232,7 +236,12 @@ class PortfolioView(QWidget):
         bar.addWidget(self.search, 2)
         for combo in (self.tier, self.status, self.csm):
             bar.addWidget(combo)
+        #: One line at the top when the filters leave no client.
+        self.empty_hint = QLabel("No client matches: clear the search or set the filters back to All.")  # fmt: skip
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.hide()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.empty_hint)
         layout.addLayout(bar)
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
@@ -241,7 +250,8 @@ class PortfolioView(QWidget):
             combo.currentIndexChanged.connect(self._apply_filters)
 
     def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
-        current_csm = self.csm.currentData()
+        current_csm = self._wanted_csm or self.csm.currentData()
+        self._wanted_csm = ""
         self.model.set_portfolio(portfolio, today)
         self.csm.blockSignals(True)
         self.csm.clear()
@@ -251,8 +261,10 @@ class PortfolioView(QWidget):
         self.csm.setCurrentIndex(max(0, self.csm.findData(current_csm)))
         self.csm.blockSignals(False)
         self._apply_filters()
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
+        if not self._sized:  # once: afterwards the widths are the user's
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)  # fmt: skip
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
@@ -267,10 +279,26 @@ class PortfolioView(QWidget):
                 for r in range(self.proxy.rowCount())]  # fmt: skip
         counts = {s: sum(1 for r in rows if r.status == s) for s in ("red", "yellow", "green")}
         overdue = sum(r.overdue_alerts for r in rows)
+        self.empty_hint.setVisible(not rows and self.model.rowCount() > 0)
         self.summary.setText(
             f"{len(rows)} of {self.model.rowCount()} clients · {counts['red']} red · "
             f"{counts['yellow']} yellow · {counts['green']} green · {overdue} overdue alerts"
         )
+
+    def save_state(self, settings: QSettings) -> None:
+        """Filters, search, sort and columns, for the next start."""
+        for name, combo in (("tier", self.tier), ("status", self.status), ("csm", self.csm)):
+            settings.setValue(f"portfolio/{name}", str(combo.currentData() or ""))
+        settings.setValue("portfolio/search", self.search.text())
+        save_table(settings, "portfolio", self.table)
+
+    def restore_state(self, settings: QSettings) -> None:
+        for name, combo in (("tier", self.tier), ("status", self.status)):
+            combo.setCurrentIndex(max(0, combo.findData(str(settings.value(f"portfolio/{name}", "")))))  # fmt: skip
+        self._wanted_csm = str(settings.value("portfolio/csm", ""))  # the CSMs come with the data
+        self.search.setText(str(settings.value("portfolio/search", "")))
+        if restore_table(settings, "portfolio", self.table):
+            self._sized = True
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -110,6 +110,8 @@ class ReviewsView(QWidget):
     loaded = Signal()
     #: An export finished: the file or folder written.
     exported = Signal(object)
+    #: The user chose a client-month here (client key, month): the dashboard follows.
+    chosen = Signal(str, str)
 
     def __init__(
         self,
@@ -257,12 +259,19 @@ class ReviewsView(QWidget):
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        #: One line at the top when there is nothing to review yet.
+        self.empty_hint = QLabel("No clients yet: load the demo data or add a source in Settings, then sync.")  # fmt: skip
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.hide()
         column = QVBoxLayout(self)
+        column.addWidget(self.empty_hint)
         column.addLayout(top)
         column.addWidget(splitter, 1)
 
         self.client_box.currentIndexChanged.connect(self._client_changed)
         self.month_box.currentIndexChanged.connect(self._month_changed)
+        self.client_box.activated.connect(lambda _i: self._user_chose())
+        self.month_box.activated.connect(lambda _i: self._user_chose())
         self.export_button.clicked.connect(lambda: self.export_one("review"))
         self.export_roi_button.clicked.connect(lambda: self.export_one("roi"))
         self.export_all_button.clicked.connect(lambda: self.export_all())
@@ -280,6 +289,9 @@ class ReviewsView(QWidget):
             app.aboutToQuit.connect(self.save_now)
         self._set_enabled(False)
         self._clients: list[tuple[str, str, int]] = []
+        self._wanted: tuple[str, str] | None = None
+        self._wanted_month = ""
+        self._following = False
 
     def _show_error(self, text: str) -> None:
         QMessageBox.warning(self, "Reviews", text)
@@ -366,9 +378,13 @@ class ReviewsView(QWidget):
         return self.today or clock.today()
 
     def reload_clients(self) -> None:
-        """Fill the client picker from the cache (keeps the current client)."""
+        """Fill the client picker from the cache (keeps the current client, or takes the
+        one another tab or the last session asked for)."""
         engine = HealthEngine(self.cache, self.catalog, today=self.today)
         current = self.client_key
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None:
+            current, self._wanted_month = wanted
         self._clients = [(c.key, c.name, c.start_month) for c in engine.clients()]
         self.client_box.blockSignals(True)
         self.client_box.clear()
@@ -377,10 +393,33 @@ class ReviewsView(QWidget):
         self.client_box.blockSignals(False)
         self.export_all_button.setEnabled(bool(self._clients))
         self.export_all_roi_button.setEnabled(bool(self._clients))
+        self.empty_hint.setVisible(not self._clients)
         if self._clients:
             index = max(0, self.client_box.findData(current)) if current else 0
             self.client_box.setCurrentIndex(index)
             self._client_changed()
+
+    def follow(self, key: str, month: str) -> None:
+        """The dashboard shows this client-month: show it here too, now or when first shown."""
+        if not self._clients:
+            self._wanted = (key, month)
+        elif (key, month) != (self.client_key, self.month):
+            self._following = True
+            try:
+                self.show_client(key, month)
+            finally:
+                self._following = False
+
+    def save_state(self, settings: QSettings) -> None:
+        key, month = (self.client_key, self.month) if self._clients else (self._wanted or ("", ""))
+        if key:
+            settings.setValue("reviews/client", key)
+            settings.setValue("reviews/month", month)
+
+    def restore_state(self, settings: QSettings) -> None:
+        key, month = settings.value("reviews/client"), settings.value("reviews/month")
+        if isinstance(key, str) and key:
+            self._wanted = (key, month if isinstance(month, str) else "")
 
     @property
     def client_key(self) -> str:
@@ -396,7 +435,8 @@ class ReviewsView(QWidget):
         if not self._clients:
             self.reload_clients()
         index = self.client_box.findData(key)
-        if index >= 0:
+        if index >= 0 and index != self.client_box.currentIndex():
+            self._wanted_month = month or ""
             self.client_box.setCurrentIndex(index)
         if month:
             self.set_month(month)
@@ -411,7 +451,7 @@ class ReviewsView(QWidget):
         start = next((s for k, _n, s in self._clients if k == self.client_key), None)
         if start is None:
             return
-        chosen = self.month
+        chosen, self._wanted_month = self._wanted_month or self.month, ""
         current = month_index(self._today())
         first = max(start, current - MONTHS_OFFERED + 1)
         self.month_box.blockSignals(True)
@@ -429,6 +469,11 @@ class ReviewsView(QWidget):
     def _month_changed(self) -> None:
         self.save_now()
         self.load()
+
+    def _user_chose(self) -> None:
+        """A client or month picked here (not following the dashboard): tell it."""
+        if not self._following and self.client_key and self.month:
+            self.chosen.emit(self.client_key, self.month)
 
     def load(self) -> None:
         """Compute the figures and read the review off the GUI thread, then fill the form."""
