@@ -302,7 +302,10 @@ class ReviewsView(QWidget):
         table = QTableWidget(0, len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, title in enumerate(headers[1:], start=1):  # each title whole
+            header.resizeSection(column, max(header.sectionSize(column), header.fontMetrics().horizontalAdvance(title) + 24))  # fmt: skip
         table.setMinimumHeight(110)
         table.itemChanged.connect(self._edited)
         table.itemDelegate().closeEditor.connect(lambda _e, hint, t=table: self._editor_closed(t, hint))  # fmt: skip
