@@ -166,8 +166,12 @@ def tab_ready(window: object, index: int) -> bool:
     assert isinstance(window, MainWindow)
     if index == 1:
         return window.dashboard_view.dashboard is not None and window.dashboard_view.chart.series is not None  # fmt: skip
-    if index == 2:
-        return window.runner.running("opportunities") is None
+    if index == 2:  # ctx is set when the list has been shown
+        return window.opportunities_view.ctx is not None and window.runner.running("opportunities") is None  # fmt: skip
+    if index == 3:
+        return bool(window.alerts_view.summary.text()) and not any(
+            window.runner.running(name) for name in ("alerts-list", "alert-draft")
+        )
     if index == 4:
         return window.reviews_view.facts is not None and window.runner.running("reviews-load") is None  # fmt: skip
     return True

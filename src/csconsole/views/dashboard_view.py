@@ -48,6 +48,8 @@ from csconsole.views.theme import current_theme, status_colours, status_label
 
 BAND_MARKS = {"green": "✓", "yellow": "▲", "red": "✗", "no data": "?", "tracked": ""}
 PANEL_COLUMNS = 4
+#: The trend chart's least height, before and after its plot exists.
+CHART_MIN_HEIGHT = 200
 
 
 def _timestamp(day: date) -> float:
@@ -167,6 +169,8 @@ class TrendChart(QWidget):
         layout.addLayout(bar)
         layout.addLayout(self.plot_host, 1)
         layout.addWidget(self.empty)
+        # Never crushed to nothing by the splitter above it (the plot comes with the data).
+        self.setMinimumHeight(CHART_MIN_HEIGHT)
         self.range_buttons.idClicked.connect(self.range_changed)
         self.metric_box.currentIndexChanged.connect(
             lambda _i: self.metric_changed.emit(str(self.metric_box.currentData() or ""))
