@@ -43,6 +43,7 @@ from csconsole.dashboard import (
 )
 from csconsole.health import fmt_value
 from csconsole.views.portfolio_view import trend_arrow
+from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import current_theme, status_colours, status_label
 
@@ -271,6 +272,7 @@ class WeeklyTable(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.setAlternatingRowColors(True)
         self.setAccessibleName("Weekly tracking")
+        setup_columns(self)
 
     def set_rows(self, dashboard: Dashboard) -> None:
         self.setRowCount(len(dashboard.weekly))
@@ -651,6 +653,7 @@ class DashboardView(QWidget):
         if metric:
             settings.setValue("dashboard/metric", str(metric))
         settings.setValue("dashboard/range", self.chart.months())
+        save_table(settings, "dashboard/weekly", self.weekly)
 
     def restore_state(self, settings: QSettings) -> None:
         client, month = settings.value("dashboard/client"), settings.value("dashboard/month")
@@ -663,6 +666,7 @@ class DashboardView(QWidget):
         button = self.chart.range_buttons.button(int(months)) if months.isdigit() else None
         if button is not None:
             button.setChecked(True)
+        restore_table(settings, "dashboard/weekly", self.weekly)
 
     def theme_changed(self) -> None:
         self.chart.apply_theme()

@@ -61,6 +61,7 @@ from csconsole.reviews import (
 )
 from csconsole.rollup import month_index, month_label, parse_month
 from csconsole.views.files import FilePlaces, open_path
+from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import status_colours, status_label
 
@@ -191,6 +192,7 @@ class ReviewsView(QWidget):
         self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.figures.verticalHeader().setVisible(False)
         self.figures.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        setup_columns(self.figures)
         left = QWidget()
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
@@ -418,11 +420,13 @@ class ReviewsView(QWidget):
         if key:
             settings.setValue("reviews/client", key)
             settings.setValue("reviews/month", month)
+        save_table(settings, "reviews/figures", self.figures)
 
     def restore_state(self, settings: QSettings) -> None:
         key, month = settings.value("reviews/client"), settings.value("reviews/month")
         if isinstance(key, str) and key:
             self._wanted = (key, month if isinstance(month, str) else "")
+        restore_table(settings, "reviews/figures", self.figures)
 
     @property
     def client_key(self) -> str:
