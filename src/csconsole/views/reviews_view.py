@@ -405,8 +405,9 @@ class ReviewsView(QWidget):
             self._client_changed()
 
     def follow(self, key: str, month: str) -> None:
-        """The dashboard shows this client-month: show it here too, now or when first shown."""
-        if not self._clients:
+        """The dashboard shows this client-month: show it here too, now or when next shown
+        (a hidden tab does no work)."""
+        if not self._clients or not self.isVisible():
             self._wanted = (key, month)
         elif (key, month) != (self.client_key, self.month):
             self._following = True
@@ -416,7 +417,8 @@ class ReviewsView(QWidget):
                 self._following = False
 
     def save_state(self, settings: QSettings) -> None:
-        key, month = (self.client_key, self.month) if self._clients else (self._wanted or ("", ""))
+        current = (self.client_key, self.month) if self._clients else ("", "")
+        key, month = self._wanted or current
         if key:
             settings.setValue("reviews/client", key)
             settings.setValue("reviews/month", month)
@@ -628,6 +630,10 @@ class ReviewsView(QWidget):
         super().showEvent(event)
         if not self._clients:  # read the clients when the tab is first shown
             self.reload_clients()
+        elif self._wanted is not None:  # the dashboard moved on while this tab was hidden
+            key, month = self._wanted
+            self._wanted = None
+            self.follow(key, month)
 
     def hideEvent(self, event: Any) -> None:
         self.save_now()
