@@ -174,6 +174,8 @@ def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
         ("start_date", "soon", "bad date"),
         ("contact_email", "a@b.example\r\nBcc: x@evil.example", "wrong type"),
         ("team_size", 2.5, "wrong type"),
+        ("setup_fee", -5, "wrong type"),
+        ("setup_fee", "a lot", "wrong type"),
     ],
 )
 def test_bad_client_rows_are_rejected(
@@ -181,7 +183,9 @@ def test_bad_client_rows_are_rejected(
 ) -> None:
     with sqlite3.connect(warehouse) as conn:
         conn.execute(
-            "INSERT INTO cs_clients SELECT 'CL-500', name, tier, package_value, start_date, csm, "
+            "INSERT INTO cs_clients (client_id, name, tier, package_value, start_date, csm, "
+            "technical_lead, contact_name, contact_email, team_size, hourly_rate, cost_per_error, "
+            "updated_at) SELECT 'CL-500', name, tier, package_value, start_date, csm, "
             "technical_lead, contact_name, contact_email, team_size, hourly_rate, cost_per_error, "
             "updated_at FROM cs_clients WHERE client_id = 'CL-001'"
         )
@@ -309,3 +313,26 @@ def test_a_killed_sync_leaves_a_consistent_cache_and_the_next_run_finishes(
                 conn.exec_driver_sql("SELECT status FROM sync_runs ORDER BY id").scalars().all()
             )
     assert statuses == ["interrupted", "ok"]
+
+
+def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
+    cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
+) -> None:
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute("UPDATE cs_clients SET setup_fee = 4500 WHERE client_id = 'CL-001'")
+    Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
+    with cache.engine.connect() as conn:
+        fees = dict(conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all())
+    assert fees["CL-001"] == 4500.0 and fees["CL-002"] == 0.0
+
+    # A warehouse made before the column existed: no setup_fee anywhere.
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(warehouse) as src, sqlite3.connect(old) as dst:
+        src.backup(dst)
+        dst.execute("ALTER TABLE cs_clients DROP COLUMN setup_fee")
+    with Cache.open(tmp_path / "fresh-cache.sqlite") as fresh:
+        summary = Syncer(fresh, catalog, today=TODAY).sync(add_source(fresh, old))
+        assert summary.status == "ok", summary.message
+        with fresh.engine.connect() as conn:
+            row = conn.exec_driver_sql("SELECT count(*), sum(setup_fee) FROM clients").one()
+    assert tuple(row) == (40, 0.0)
