@@ -250,33 +250,130 @@ def test_month_edges() -> None:
             parse_month(bad)
 
 
-def test_rating_and_trend() -> None:
-    on_target = [
-        MetricInput("a", "a", "%", "higher", 90, 90),
-        MetricInput("b", "b", "%", "lower", 0.5, 0.5),
-    ]
-    assert assess(metrics=on_target, incidents=[], bands=BANDS).rating == 9.1
-    better = [
-        MetricInput("a", "a", "%", "higher", 90, 99),
-        MetricInput("b", "b", "%", "lower", 0.5, 0.5 / 1.1),
-    ]
-    assert assess(metrics=better, incidents=[], bands=BANDS).rating == 10.0
-    assert rating_of([1.1, 1.1, 0.0]) == round(10 * (2.2 / 3) / 1.1, 1)
+# --- rating version 2 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("d", "score"),
+    [
+        # on or above target
+        (-0.5, 10.0),
+        (0.0, 10.0),
+        # inside the green band: 10 − 3·d/g
+        (0.05, 8.5),
+        # the yellow edge scores 7, the red edge 4, twice the red edge 0
+        (0.10, 7.0),
+        (0.15, 5.5),
+        (0.20, 4.0),
+        (0.30, 2.0),
+        (0.40, 0.0),
+        (0.90, 0.0),
+    ],
+)
+def test_score_of_each_band_edge(d: float, score: float) -> None:
+    from csconsole.health import score_of
+
+    assert score_of(d, BANDS) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "rating"),
+    [
+        # green on target: 10; one metric 5 % short of 90 (85.5): mean(10, 8.5) = 9.25 → 9.3
+        ([90, 90], "green", 10.0),
+        ([90, 85.5], "green", 9.3),
+        # one metric exactly 10 % short (81) is yellow: mean(10, 7) = 8.5, capped at 6.9
+        ([90, 81], "yellow", 6.9),
+        # 15 % short (76.5): mean(10, 5.5) = 7.75, capped at 6.9; both 15 % short: 5.5
+        ([76.5, 76.5], "yellow", 5.5),
+        # 20 % short (72) is still yellow: mean(4, 4) = 4.0
+        ([72, 72], "yellow", 4.0),
+        # 30 % short (63) is red: mean(10, 2) = 6, capped at 3.9; both 30 % short: 2.0
+        ([90, 63], "red", 3.9),
+        ([63, 63], "red", 2.0),
+        ([30, 30], "red", 0.0),
+    ],
+)
+def test_rating_v2_is_capped_by_status(values: list[float], status: str, rating: float) -> None:
+    metrics = [metric(f"m{i}", 90, v) for i, v in enumerate(values)]
+    a = assess(metrics=metrics, incidents=[], bands=BANDS)
+    assert (a.status, a.rating) == (status, rating)
+
+
+def test_rating_v2_caps_for_incidents_and_rounds_half_up() -> None:
+    on_target = [metric("user_adoption", 90, 95)]
+    critical = IncidentInput("INC-1", "critical", "Orders stopped", "2026-11-14 09:00:00")
+    minor = IncidentInput("INC-2", "minor", "Slow export", "2026-11-14 09:00:00")
+    assert assess(metrics=on_target, incidents=[critical], bands=BANDS).rating == 3.9
+    assert assess(metrics=on_target, incidents=[minor], bands=BANDS).rating == 6.9
+    # a no-data metric makes the client yellow but does not count in the mean
+    a = assess(
+        metrics=[metric("a", 80, 80), metric("b", 80, 78), metric("c", 80, None)],
+        incidents=[],
+        bands=BANDS,
+    )
+    assert (a.status, a.rating) == ("yellow", 6.9)
+    # half up, not half to even: 6.85 → 6.9 and 0.25 → 0.3
+    # scores 10 and 7.7 average 8.85, which Python's round() makes 8.8
+    assert rating_of([0.0, 0.23 / 3], status="green", bands=BANDS) == 8.9
+    from csconsole.health import round_half_up
+
+    assert (round_half_up(6.85), round_half_up(0.25), round_half_up(9.95)) == (6.9, 0.3, 10.0)
+    assert rating_of([], status="green", bands=BANDS) is None
     assert shortfall(actual=0, target=0, direction="lower") == 0.0
 
 
 @pytest.mark.parametrize(
     ("rating", "previous", "expected"),
     [
-        (9.3, 9.0, "steady"),
-        (8.7, 9.0, "steady"),
-        (9.4, 9.0, "up"),
-        (8.6, 9.0, "down"),
-        (9.0, None, None),
+        (9.5, 9.0, "up"),  # exactly +0.5
+        (9.4, 9.0, "steady"),
+        (8.5, 9.0, "down"),  # exactly −0.5
+        (8.6, 9.0, "steady"),
+        (2.0, 6.9, "down"),
+        (9.0, None, "new"),
     ],
 )
 def test_trend(rating: float, previous: float | None, expected: str | None) -> None:
     assert trend_of(rating, previous) == expected
+    assert trend_of(None, previous) is None
+
+
+def test_one_reason_per_metric_names_every_rule_broken() -> None:
+    """Satisfaction 6.5 against 8.5: 23.5 % short (red) and below 7 (red): one reason."""
+    a = assess(metrics=[metric("satisfaction", 8.5, 6.5)], incidents=[], bands=BANDS)
+    assert len(a.reasons) == 1
+    (reason,) = a.reasons
+    assert (reason.status, reason.rule, reason.rules) == ("red", "shortfall", ("shortfall", "satisfaction"))
+    assert reason.text == "satisfaction 6.5/10 is 23.5 % short of target 8.5/10 and below 7/10"
+    # 8.0: 5.9 % short (green by shortfall) but at or below 8.5 (yellow): one yellow reason
+    a = assess(metrics=[metric("satisfaction", 8.5, 8.0)], incidents=[], bands=BANDS)
+    (reason,) = a.reasons
+    assert (reason.status, reason.rule, reason.rules) == ("yellow", "satisfaction", ("satisfaction",))
+    assert reason.text == "satisfaction 8/10 is at or below 8.5/10"
+
+
+@pytest.mark.parametrize(
+    ("target", "value", "mark", "words"),
+    [
+        (99.8, 99.8, "met", "on target"),
+        (99.8, 100.0, "met", "on target"),
+        (99.8, 98.63, "tolerance", "within tolerance (1.2 % short)"),
+        (90, 81, "yellow", "needs attention"),
+        (90, 60, "red", "off target"),
+        (90, None, "no data", "no data"),
+        (None, 50, "tracked", "tracked"),
+    ],
+)
+def test_marks_do_not_flatter(target: float | None, value: float | None, mark: str, words: str) -> None:
+    a = assess(metrics=[metric("integration_uptime", target, value)], incidents=[], bands=BANDS)
+    (kpi,) = a.kpis
+    assert (kpi.mark, kpi.mark_text()) == (mark, words)
+
+
+def test_lower_is_better_within_tolerance_says_above() -> None:
+    a = assess(metrics=[metric("error_rate", 0.5, 0.52)], incidents=[], bands=BANDS)
+    assert a.kpis[0].mark_text() == "within tolerance (4 % above)"
 
 
 def test_explain_new_and_cleared_reasons() -> None:
@@ -308,11 +405,8 @@ def test_explain_new_and_cleared_reasons() -> None:
 
     before, after = ev("2026-09", 80, 9.0), ev("2026-10", 95, 6.5)
     result = explain(after, before)
-    assert {r.key for r in result.new_reasons} == {
-        ("satisfaction", "satisfaction"),
-        ("shortfall", "satisfaction"),
-    }
-    assert {r.key for r in result.cleared_reasons} == {("shortfall", "user_adoption")}
+    assert {r.key for r in result.new_reasons} == {"satisfaction"}
+    assert {r.key for r in result.cleared_reasons} == {"user_adoption"}
     moves = {m.metric: m for m in result.moves}
     assert moves["satisfaction"].change == pytest.approx(-2.5)
     assert (moves["user_adoption"].band_before, moves["user_adoption"].band_after) == (

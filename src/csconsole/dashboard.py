@@ -68,6 +68,8 @@ class Figure:
     latest_sample: date | None
     stale: bool
     rule: str  # how the figure is judged, for the tooltip
+    mark: str = "tracked"  # met, tolerance, yellow, red, no data, tracked (health.MARKS)
+    mark_text: str = ""  # "within tolerance (1.2 % short)"
 
     def value_text(self) -> str:
         return fmt_value(self.value, self.unit)
@@ -168,6 +170,8 @@ def _figure(
         latest_sample=latest_day,
         stale=stale,
         rule=rule_text(metric, kpi.target, bands),
+        mark=kpi.mark,
+        mark_text=kpi.mark_text(),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from datetime import date, datetime, time
 from typing import Any
 
@@ -42,12 +44,11 @@ from csconsole.dashboard import (
     build_dashboard,
     metric_series,
 )
-from csconsole.health import fmt_value
+from csconsole.health import MARKS, fmt_value
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import current_theme, status_colours, status_label
 
-BAND_MARKS = {"green": "✓", "yellow": "▲", "red": "✗", "no data": "?", "tracked": ""}
 PANEL_COLUMNS = 4
 
 
@@ -73,11 +74,13 @@ class FigureRow(QWidget):
 
     def __init__(self, figure: Figure, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        mark = BAND_MARKS.get(figure.band, "")
-        value = QLabel(f"<b>{figure.value_text()}</b> {mark}")
+        mark = MARKS[figure.mark][0]
+        value = QLabel(f"<b>{html.escape(figure.value_text())}</b> {mark}")
         value.setTextFormat(Qt.TextFormat.RichText)
         label = QLabel(figure.label)
         details = ["tracked" if figure.target is None else f"target {figure.target_text()}"]
+        if figure.mark == "tolerance":
+            details.append(figure.mark_text)
         if figure.variance_text():
             details.append(f"variance {figure.variance_text()}")
         if figure.latest_sample:
@@ -107,7 +110,7 @@ class FigureRow(QWidget):
         if figure.stale:
             tip += "\nThe latest sample is older than expected for this metric."
         self.setToolTip(tip)
-        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.band}")
+        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.mark_text}")
 
 
 class PanelBox(QGroupBox):
