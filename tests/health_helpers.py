@@ -28,8 +28,17 @@ def add_client(
             "contact_name, contact_email, team_size, hourly_rate, cost_per_error, setup_fee, "
             "synced_at) VALUES (?, ?, ?, ?, ?, 'Maya', 'Tom', 'Alex', 'alex@example.com', ?, ?, ?, "
             "?, '2026-01-01 00:00:00.000000')",
-            (key, name, tier, package_value, start.isoformat(), team_size, hourly_rate,
-             cost_per_error, setup_fee),  # fmt: skip
+            (
+                key,
+                name,
+                tier,
+                package_value,
+                start.isoformat(),
+                team_size,
+                hourly_rate,
+                cost_per_error,
+                setup_fee,
+            ),  # fmt: skip
         )
         client_id = int(
             conn.exec_driver_sql("SELECT id FROM clients WHERE key = ?", (key,)).scalar_one()

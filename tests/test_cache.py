@@ -217,7 +217,9 @@ def test_upgrade_re_rates_history_and_moves_imported_weeks(tmp_path: Path) -> No
     with engine.begin() as conn:
         client = {**FIRST_REVISION_ROWS["clients"], "source_id": None}
         conn.execute(
-            text(f"INSERT INTO clients ({', '.join(client)}) VALUES ({', '.join(f':{c}' for c in client)})"),
+            text(
+                f"INSERT INTO clients ({', '.join(client)}) VALUES ({', '.join(f':{c}' for c in client)})"
+            ),
             client,
         )
         for month, sat, adoption in (("2026-09", 6.5, 90.0), ("2026-10", 8.0, 90.0)):
@@ -249,7 +251,10 @@ def test_upgrade_re_rates_history_and_moves_imported_weeks(tmp_path: Path) -> No
     # September: satisfaction 6.5 is red (23.5 % short and below 7): one reason;
     # its score is 4 − 4·(0.235 − 0.2)/0.2 = 3.3; mean(3.3, 10) = 6.65, capped at 3.9
     assert (rows[0][1], rows[0][2]) == ("red", 3.9)
-    assert len(sept["reasons"]) == 1 and sept["reasons"][0]["rules"] == ["shortfall", "satisfaction"]
+    assert len(sept["reasons"]) == 1 and sept["reasons"][0]["rules"] == [
+        "shortfall",
+        "satisfaction",
+    ]
     assert sept["trend"] == "new" and sept["rules_version"] == 2
     # October: 8.0 is 5.9 % short (score 8.24) and at or below 8.5: yellow, capped at 6.9;
     # the trend compares with September's re-rated 3.9
@@ -257,4 +262,7 @@ def test_upgrade_re_rates_history_and_moves_imported_weeks(tmp_path: Path) -> No
     assert (octo["previous_rating"], octo["trend"]) == (3.9, "up")
     assert [k["mark"] for k in octo["kpis"]] == ["yellow", "met"]
     assert [tuple(r) for r in sheet] == [("time_saved", "2026-10-26", "week", 17.0)]
-    assert [tuple(r) for r in samples] == [("uptime", "2026-11-02", None), ("uptime", "2026-11-03", 1)]
+    assert [tuple(r) for r in samples] == [
+        ("uptime", "2026-11-02", None),
+        ("uptime", "2026-11-03", 1),
+    ]

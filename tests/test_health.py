@@ -344,12 +344,20 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
     a = assess(metrics=[metric("satisfaction", 8.5, 6.5)], incidents=[], bands=BANDS)
     assert len(a.reasons) == 1
     (reason,) = a.reasons
-    assert (reason.status, reason.rule, reason.rules) == ("red", "shortfall", ("shortfall", "satisfaction"))
+    assert (reason.status, reason.rule, reason.rules) == (
+        "red",
+        "shortfall",
+        ("shortfall", "satisfaction"),
+    )
     assert reason.text == "satisfaction 6.5/10 is 23.5 % short of target 8.5/10 and below 7/10"
     # 8.0: 5.9 % short (green by shortfall) but at or below 8.5 (yellow): one yellow reason
     a = assess(metrics=[metric("satisfaction", 8.5, 8.0)], incidents=[], bands=BANDS)
     (reason,) = a.reasons
-    assert (reason.status, reason.rule, reason.rules) == ("yellow", "satisfaction", ("satisfaction",))
+    assert (reason.status, reason.rule, reason.rules) == (
+        "yellow",
+        "satisfaction",
+        ("satisfaction",),
+    )
     assert reason.text == "satisfaction 8/10 is at or below 8.5/10"
 
 
@@ -365,7 +373,9 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
         (None, 50, "tracked", "tracked"),
     ],
 )
-def test_marks_do_not_flatter(target: float | None, value: float | None, mark: str, words: str) -> None:
+def test_marks_do_not_flatter(
+    target: float | None, value: float | None, mark: str, words: str
+) -> None:
     a = assess(metrics=[metric("integration_uptime", target, value)], incidents=[], bands=BANDS)
     (kpi,) = a.kpis
     assert (kpi.mark, kpi.mark_text()) == (mark, words)
@@ -489,7 +499,9 @@ def _roi_client(cache, *, setup_fee: float = 0.0) -> None:  # type: ignore[no-un
 
 def _roi(cache, month: str, today: date = date(2026, 3, 10)):  # type: ignore[no-untyped-def]
     engine = HealthEngine(cache, _catalog(), today=today)
-    return client_roi(cache, client=engine.find_client("test client"), month=parse_month(month), today=today)
+    return client_roi(
+        cache, client=engine.find_client("test client"), month=parse_month(month), today=today
+    )
 
 
 def test_hand_worked_roi_without_setup_fee(cache) -> None:  # type: ignore[no-untyped-def]

@@ -169,9 +169,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)
-        report = client_roi(
-            cache, client=client, month=month, weights=weights, today=engine.today
-        )
+        report = client_roi(cache, client=client, month=month, weights=weights, today=engine.today)
     if args.json:
         _print_json(report.as_json())
         return EXIT_OK
@@ -196,7 +194,9 @@ def cmd_roi(args: argparse.Namespace) -> int:
     )
     print(f"  Monthly ROI            {_pct(cur.roi):>14}")
     print(f"  Year-to-date ROI       {_pct(report.ytd_roi):>14}")
-    print(f"  Cumulative ROI         {_pct(cur.cumulative_roi):>14}  (since {report.trend[0].month})")
+    print(
+        f"  Cumulative ROI         {_pct(cur.cumulative_roi):>14}  (since {report.trend[0].month})"
+    )
     payback = (
         "not yet"
         if report.payback_month is None

@@ -30,6 +30,7 @@ from csconsole.rollup import (
     month_index,
     month_label,
     month_start,
+    samples_source,
 )
 
 #: Panels in seed 002's order; each lists the catalog groups it shows.
@@ -101,6 +102,8 @@ class WeekRow:
     errors: float | None
     satisfaction: float | None
     note: str
+    #: The columns whose value the CSM typed in a tracking sheet (metric keys).
+    typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def rule_text(metric: Metric, target: float | None, bands: Bands) -> str:
 def _latest_samples(cache: Cache, client_id: int, until: date) -> dict[str, tuple[date, str]]:
     with cache.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT metric, max(period_start), grain FROM samples "
+            f"SELECT metric, max(period_start), grain FROM {samples_source(conn, [client_id])} "
             "WHERE client_id = ? AND period_start <= ? GROUP BY metric",
             (client_id, until.isoformat()),
         ).all()
@@ -187,9 +190,7 @@ def _pct(value: float | None) -> str:
 def _roi_lines(roi: RoiReport) -> tuple[tuple[str, str], ...]:
     cur = roi.current
     payback = (
-        f"month {roi.payback_months} after start"
-        if roi.payback_months is not None
-        else "not yet"
+        f"month {roi.payback_months} after start" if roi.payback_months is not None else "not yet"
     )
     projected = roi.projected_annual_return
     return (
@@ -254,9 +255,7 @@ def build_dashboard(
     ref = min(engine.today, month_end(chosen))
     latest = _latest_samples(cache, client.id, month_end(chosen))
     try:
-        roi: RoiReport | None = client_roi(
-            cache, client=client, month=chosen, today=engine.today
-        )
+        roi: RoiReport | None = client_roi(cache, client=client, month=chosen, today=engine.today)
     except KnownError:
         roi = None
     panels = []
@@ -329,13 +328,22 @@ def weekly_tracking(
         for p, m, v in zip(weekly["period"], weekly["metric"], weekly["value"], strict=True)
     }
     with cache.engine.connect() as conn:
+        span = (client.id, (start - timedelta(days=6)).isoformat(), end.isoformat())
         notes: dict[str, str] = dict(
             conn.exec_driver_sql(
                 "SELECT period_start, note FROM period_notes WHERE client_id = ? "
                 "AND period_start BETWEEN ? AND ?",
-                (client.id, (start - timedelta(days=6)).isoformat(), end.isoformat()),
+                span,
             ).all()
         )
+        typed: set[tuple[str, str]] = {
+            (str(d)[:10], str(m))
+            for d, m in conn.exec_driver_sql(
+                "SELECT period_start, metric FROM sheet_values WHERE client_id = ? "
+                "AND grain = 'week' AND period_start BETWEEN ? AND ?",
+                span,
+            )
+        }
     epoch = date(1970, 1, 1)
     monday = start - timedelta(days=start.weekday())
     rows = []
@@ -356,6 +364,9 @@ def weekly_tracking(
                     errors=values.get((key, "error_count")),
                     satisfaction=values.get((key, "satisfaction")),
                     note="; ".join(week_notes),
+                    typed=frozenset(
+                        m for m in TRACKING_COLUMNS if (monday.isoformat(), m) in typed
+                    ),
                 )
             )
         monday += timedelta(days=7)

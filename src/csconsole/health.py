@@ -342,7 +342,12 @@ def fmt_pct(value: float) -> str:
 
 def _level_rules(bands: Bands) -> tuple[tuple[str, str, float, float], ...]:
     return (
-        ("satisfaction", bands.satisfaction_metric, bands.satisfaction_yellow, bands.satisfaction_red),
+        (
+            "satisfaction",
+            bands.satisfaction_metric,
+            bands.satisfaction_yellow,
+            bands.satisfaction_red,
+        ),
         ("uptime", bands.uptime_metric, bands.uptime_yellow, bands.uptime_red),
     )
 
@@ -562,7 +567,9 @@ class Evaluation:
             reasons=tuple(
                 Reason(**{**r, "rules": tuple(r.get("rules", ()))}) for r in data["reasons"]
             ),
-            kpis=tuple(Kpi(**{k: v for k, v in kp.items() if k in kpi_fields}) for kp in data["kpis"]),
+            kpis=tuple(
+                Kpi(**{k: v for k, v in kp.items() if k in kpi_fields}) for kp in data["kpis"]
+            ),
             rating=data["rating"],
             previous_rating=data["previous_rating"],
             trend=data["trend"],
@@ -853,8 +860,9 @@ class HealthEngine:
     def _has_samples(self, month: int) -> bool:
         with self.cache.engine.connect() as conn:
             row = conn.exec_driver_sql(
-                "SELECT 1 FROM samples WHERE period_start BETWEEN ? AND ? LIMIT 1",
-                (month_start(month).isoformat(), month_end(month).isoformat()),
+                "SELECT 1 FROM samples WHERE period_start BETWEEN ? AND ? UNION ALL "
+                "SELECT 1 FROM sheet_values WHERE period_start BETWEEN ? AND ? LIMIT 1",
+                (month_start(month).isoformat(), month_end(month).isoformat()) * 2,
             ).first()
         return row is not None
 
@@ -1125,13 +1133,13 @@ __all__ = [
     "MetricInput",
     "Reason",
     "assess",
-    "round_half_up",
-    "score_of",
-    "upgrade_evaluation",
     "explain",
     "find_client",
     "fmt_value",
     "rating_of",
+    "round_half_up",
+    "score_of",
     "shortfall",
     "trend_of",
+    "upgrade_evaluation",
 ]

@@ -280,9 +280,7 @@ def client_roi(
         weights=weights,
         current=trend[-1],
         ytd_roi=ratio(sum(m.value for m in ytd), sum(m.investment for m in ytd)),
-        ytd_running_cost_return=ratio(
-            sum(m.value for m in ytd), sum(m.system_costs for m in ytd)
-        ),
+        ytd_running_cost_return=ratio(sum(m.value for m in ytd), sum(m.system_costs for m in ytd)),
         payback_month=payback_month,
         payback_months=payback_months,
         projected_annual_return=projected,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-
 from datetime import date, datetime, time
 from typing import Any
 
@@ -37,6 +36,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.dashboard import (
     RANGES_MONTHS,
+    TRACKING_COLUMNS,
     Dashboard,
     Figure,
     Panel,
@@ -286,7 +286,15 @@ class WeeklyTable(QTableWidget):
                 week.note,
             )
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                metric = TRACKING_COLUMNS[c - 1] if 0 < c < 5 else None
+                typed = metric is not None and metric in week.typed
+                # A value the CSM typed in a tracking sheet is marked, and says so.
+                item = QTableWidgetItem(f"✎ {text}" if typed else text)
+                if typed:
+                    item.setToolTip("Typed in a tracking sheet: used instead of the warehouse's")
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
                 if 0 < c < 5:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -32,9 +32,7 @@ depends_on = None
 
 def upgrade() -> None:
     # A plain ADD COLUMN: a batch rebuild of clients would cascade-delete its samples.
-    op.add_column(
-        "clients", sa.Column("setup_fee", sa.Float(), nullable=False, server_default="0")
-    )
+    op.add_column("clients", sa.Column("setup_fee", sa.Float(), nullable=False, server_default="0"))
     op.create_table(
         "sheet_values",
         sa.Column("client_id", sa.Integer(), nullable=False),
@@ -69,8 +67,7 @@ def _rerate(conn: sa.Connection) -> None:
     from csconsole.health import upgrade_evaluation
 
     rows = conn.exec_driver_sql(
-        "SELECT id, client_id, month, evaluation_json FROM status_history "
-        "ORDER BY client_id, month"
+        "SELECT id, client_id, month, evaluation_json FROM status_history ORDER BY client_id, month"
     ).fetchall()
     last: tuple[int, str, float | None] | None = None  # client, month, rating
     updates = []
