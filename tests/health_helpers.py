@@ -38,7 +38,7 @@ def add_client(
                 hourly_rate,
                 cost_per_error,
                 setup_fee,
-            ),  # fmt: skip
+            ),
         )
         client_id = int(
             conn.exec_driver_sql("SELECT id FROM clients WHERE key = ?", (key,)).scalar_one()

@@ -1005,13 +1005,13 @@ def _plan(
         if (start, grain) in covered and (metric_key, start) not in parsed.samples:
             counts.setdefault(metric_key, MetricCounts()).removed += 1
             changes[key] = None
-            metric = catalog.metrics.get(metric_key)
+            gone = catalog.metrics.get(metric_key)
             rows.append(
                 PreviewRow(
                     row=None,
                     metric=metric_key,
-                    label=metric.label if metric else metric_key,
-                    unit=metric.unit if metric else "",
+                    label=gone.label if gone else metric_key,
+                    unit=gone.unit if gone else "",
                     period_start=start,
                     grain=grain,
                     value=None,
