@@ -299,7 +299,9 @@ def test_small_batches_stream_from_a_server_side_cursor_with_identical_results(
     assert small_run[0]["inserted"] > 100_000
     assert cache_contents(small) == cache_contents(big)
 
-    reads = [kind for statement, kind in cursors if "ORDER BY" in statement]
+    # The streams' reads (the contract's tables in watermark order), not the catalog
+    # queries that look for optional columns.
+    reads = [kind for statement, kind in cursors if "ORDER BY updated_at" in statement]
     assert len(reads) == 2 * 4  # every stream of both runs
     assert set(reads) == {"ServerCursor"}, reads
 
