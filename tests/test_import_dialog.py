@@ -144,6 +144,35 @@ def test_preview_shows_every_row_and_the_warehouse_value_it_replaces(
     assert typed_count(cache) == 0
 
 
+def test_an_xlsx_sheet_previews_like_a_csv(
+    qtbot: QtBot,
+    cache: Cache,
+    catalog: Catalog,
+    runner: TaskRunner,
+    clients: list[tuple[str, str]],
+    tmp_path: Path,
+) -> None:
+    """A workbook with a title above the header, dated weeks and a %-formatted uptime cell."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["Monthly tracking: Test Client"])
+    ws.append(["Week", "Uptime %", "Time Saved (hrs)", "Notes"])
+    ws.append([date(2026, 11, 4), 0.98, 17, "mid-week date"])
+    ws["B3"].number_format = "0.0%"
+    path = tmp_path / "tracking.xlsx"
+    book.save(path)
+    dialog = make_dialog(qtbot, cache, catalog, runner, clients, path, month="2026-10")
+    assert settled(qtbot, dialog) == "ready"
+    assert [r[:4] for r in table(dialog)] == [
+        ("3", "2026-11-02", "Time saved per week", "17 h/week"),
+        ("3", "2026-11-02", "Uptime", "98 %"),
+    ]  # the Wednesday's week starts on Monday the 2nd; the month matters only for week numbers
+    assert "Week numbers were read" not in dialog.summary.text()
+
+
 def test_a_corrected_sheet_previews_its_updates_and_removals(
     qtbot: QtBot,
     cache: Cache,
