@@ -90,6 +90,7 @@ class Panel:
     figures: tuple[Figure, ...]
     lines: tuple[tuple[str, str], ...] = ()  # extra (label, text) rows, e.g. ROI
     note: str = ""
+    tooltip: str = ""  # internal figures for the console only (never client-facing)
 
 
 @dataclass(frozen=True)
@@ -185,17 +186,36 @@ def _pct(value: float | None) -> str:
 
 def _roi_lines(roi: RoiReport) -> tuple[tuple[str, str], ...]:
     cur = roi.current
-    payback = roi.payback_month or "not yet"
+    payback = (
+        f"month {roi.payback_months} after start"
+        if roi.payback_months is not None
+        else "not yet"
+    )
+    projected = roi.projected_annual_return
     return (
         ("Time savings", f"{_money(cur.time_savings_value)} ({cur.hours_saved:,.0f} h)"),
         ("Error prevention", _money(cur.error_prevention_value)),
         ("Revenue attribution", _money(cur.revenue_attribution)),
         ("Value this month", _money(cur.value)),
-        ("System costs", _money(cur.system_costs)),
+        ("Investment (fee + costs)", _money(cur.investment)),
         ("Monthly ROI", _pct(cur.roi)),
         ("Year-to-date ROI", _pct(roi.ytd_roi)),
         ("Cumulative ROI", _pct(cur.cumulative_roi)),
-        ("Payback", payback),
+        ("Payback", f"{payback} (target {roi.payback_target_months})"),
+        ("Projected annual return", "—" if projected is None else _money(projected)),
+    )
+
+
+def _roi_tooltip(roi: RoiReport) -> str:
+    """Seed 001's return on running costs: internal, for the console's tooltip only."""
+    cur = roi.current
+    return (
+        "ROI = (value − investment) ÷ investment; investment = the monthly fee "
+        f"({_money(cur.fee)}) + system costs ({_money(cur.system_costs)})"
+        + (f" + the setup fee ({_money(cur.setup_fee)})" if cur.setup_fee else "")
+        + ".\nInternal only — return on running costs, (value − system costs) ÷ system "
+        f"costs: {_pct(cur.running_cost_return)} this month, "
+        f"{_pct(roi.ytd_running_cost_return)} year to date. Never shown to clients."
     )
 
 
@@ -234,7 +254,9 @@ def build_dashboard(
     ref = min(engine.today, month_end(chosen))
     latest = _latest_samples(cache, client.id, month_end(chosen))
     try:
-        roi: RoiReport | None = client_roi(cache, client=client, month=chosen)
+        roi: RoiReport | None = client_roi(
+            cache, client=client, month=chosen, today=engine.today
+        )
     except KnownError:
         roi = None
     panels = []
@@ -253,10 +275,10 @@ def build_dashboard(
         if tier_rank is not None and tier_rank > client_rank:
             continue
         lines: tuple[tuple[str, str], ...] = ()
-        note = ""
+        note = tooltip = ""
         if key == "roi" and roi is not None:
             # The ROI inputs are summed up in money; their raw figures stay in the chart.
-            lines, figures = _roi_lines(roi), ()
+            lines, figures, tooltip = _roi_lines(roi), (), _roi_tooltip(roi)
         elif key == "transformation":
             lines = _transformation_lines(figures)
         elif key == "optimisation_pipeline":
@@ -268,7 +290,7 @@ def build_dashboard(
                 note = "No opportunities recorded yet: add them in the Opportunities tab."
             elif found.upsell:
                 note = f"{found.upsell} open opportunit{'ies need' if found.upsell > 1 else 'y needs'} a higher package (upsell)."
-        panels.append(Panel(key, title, figures, lines, note))
+        panels.append(Panel(key, title, figures, lines, note, tooltip))
     others = tuple(
         _figure(k, catalog.metric(k.metric), latest.get(k.metric), ref, engine.bands)
         for k in evaluation.kpis

@@ -304,7 +304,7 @@ def _highlights(evaluation: Evaluation, limit: int = 5) -> list[str]:
     good = [
         k
         for k in evaluation.kpis
-        if k.band == "green" and k.target is not None and k.value is not None
+        if k.mark == "met" and k.value is not None
     ]
     good.sort(key=lambda k: -(k.variance or 0.0))
     return [

@@ -116,6 +116,8 @@ class FigureRow(QWidget):
 class PanelBox(QGroupBox):
     def __init__(self, panel: Panel, parent: QWidget | None = None) -> None:
         super().__init__(panel.title, parent)
+        if panel.tooltip:
+            self.setToolTip(panel.tooltip)
         layout = QVBoxLayout(self)
         for figure in panel.figures:
             layout.addWidget(FigureRow(figure))
