@@ -104,7 +104,18 @@ COMPANY_NAMES = [
 ]  # fmt: skip
 CSMS = ["Maya Okafor", "Daniel Brooks", "Priya Raman", "Lucas Meyer"]
 TECH_LEADS = ["Sofia García", "Tom Lindqvist", "Aisha Bello"]
-CONTACT_FIRST = ["Alex", "Jordan", "Sam", "Morgan", "Taylor", "Chris", "Renée", "Noah", "Léa", "Omar"]  # fmt: skip
+CONTACT_FIRST = [
+    "Alex",
+    "Jordan",
+    "Sam",
+    "Morgan",
+    "Taylor",
+    "Chris",
+    "Renée",
+    "Noah",
+    "Léa",
+    "Omar",
+]
 CONTACT_LAST = ["Nguyen", "Smith", "Kowalski", "O'Brien", "Haddad", "Schmidt", "Silva", "Park"]
 SYSTEMS = ["CRM", "accounting", "helpdesk", "booking", "e-commerce", "ERP", "email", "payroll"]
 INCIDENT_TITLES = {
@@ -368,6 +379,8 @@ class _Periods:
 def _periods(grain: str, begin: date, last_day: date) -> _Periods:
     day = np.timedelta64(1, "D")
     end = np.datetime64(last_day) + day
+    starts: np.ndarray
+    ends: np.ndarray
     if grain == "day":
         starts = np.arange(np.datetime64(begin), end, day)
         ends = starts
@@ -492,8 +505,8 @@ def _series(
         value = np.full(n, 4.6 + (c.index % 7) * 0.3)
     elif key == "process_efficiency_rating":
         baseline = 4.6 + (c.index % 7) * 0.3
-        gain = (2.0 + 1.5 * c.quality["error_reduction"]) * (1 - np.exp(-p.tenure / 5))
-        value = (baseline + gain) * _wander(gen, n, 0.015)
+        lift = (2.0 + 1.5 * c.quality["error_reduction"]) * (1 - np.exp(-p.tenure / 5))
+        value = (baseline + lift) * _wander(gen, n, 0.015)
     elif key == "scalability_readiness":
         value = np.round(5.8 + 2.6 * (1 - np.exp(-p.tenure / 8)) + 0.2 * gen.standard_normal(n), 1)
     elif key == "innovation_opportunities":
@@ -530,8 +543,8 @@ def _loaded_at(period_end: str) -> str:
     stamp = _LOADED.get(period_end)
     if stamp is None:
         day = date.fromisoformat(period_end) + timedelta(days=1)
-        stamp = datetime.combine(day, datetime.min.time()).replace(hour=2)
-        stamp = _LOADED[period_end] = stamp.strftime(TIMESTAMP_FORMAT)
+        moment = datetime.combine(day, datetime.min.time()).replace(hour=2)
+        stamp = _LOADED[period_end] = moment.strftime(TIMESTAMP_FORMAT)
     return stamp
 
 
