@@ -12,6 +12,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
 from csconsole.demo import generate_demo
 from csconsole.health import Bands, HealthEngine
+from csconsole.opportunities import create_demo_opportunities, list_opportunities, load_context
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, monthly_values
 
@@ -170,3 +171,13 @@ def test_demo_contracts_have_setup_fees_and_costs(demo_warehouse: Path) -> None:
     assert all(package <= setup <= 4 * package for _tier, package, setup in fees if setup)
     assert 150 < costs["essential"] < costs["professional"] < costs["enterprise"] < 3000
     assert titles >= 12
+
+
+def test_demo_opportunities_vary_across_clients(synced_cache: Cache, catalog: Catalog) -> None:
+    assert create_demo_opportunities(synced_cache, catalog, today=TODAY) >= 60
+    rows = list_opportunities(synced_cache, load_context(synced_cache, catalog))
+    areas: dict[str, set[str]] = {}
+    for o in rows:
+        areas.setdefault(o.client_key, set()).add(o.area)
+    assert len({o.area for o in rows}) >= 25
+    assert len(areas) == 40 and len({frozenset(a) for a in areas.values()}) >= 30
