@@ -180,4 +180,5 @@ def test_demo_opportunities_vary_across_clients(synced_cache: Cache, catalog: Ca
     for o in rows:
         areas.setdefault(o.client_key, set()).add(o.area)
     assert len({o.area for o in rows}) >= 25
+    assert all(o.roi is not None and 0 < o.roi <= 1000 for o in rows)  # % a year, as a review shows
     assert len(areas) == 40 and len({frozenset(a) for a in areas.values()}) >= 30

@@ -521,8 +521,8 @@ def _series(
     elif key.startswith("revenue_"):
         weight = {"revenue_website_forms": 0.4, "revenue_referrals": 0.3}.get(key, 0.15)
         value = c.revenue_direct / WEEKS_PER_MONTH * weight * volume * _wander(gen, n, 0.2, 0.2)
-    if key in ("error_reduction", "integration_uptime", "data_accuracy") and key not in story.weak:
-        value = value * (1 - 0.1 * stress_all)  # trouble elsewhere shows here a little
+    if key in ("error_reduction", "data_accuracy") and key not in story.weak:
+        value = value * (1 - 0.05 * stress_all)  # trouble elsewhere shows here a little
     lo = metric.minimum if metric.minimum is not None else -np.inf
     hi = metric.maximum if metric.maximum is not None else np.inf
     value = np.round(np.clip(value, lo, hi), 3)
