@@ -230,7 +230,7 @@ def test_sql_monthly_rollup_equals_pandas_on_the_demo(synced_cache, catalog) -> 
     }  # fmt: skip
     got = monthly_values(synced_cache.engine, first_month=first, last_month=last, rules=rules)
     assert got.keys() == expected.keys()
-    assert len(got) > 10_000
+    assert len(got) > 8_000  # clients joined over the two years: not every one has 13 months
     for key, (value, last_start, grain) in expected.items():
         assert got[key][0] == pytest.approx(value, rel=1e-12, abs=1e-9), key
         assert got[key][1:] == (last_start, grain), key
