@@ -99,7 +99,7 @@ def build_portfolio(
                 package_value=client.package_value,
                 csm=client.csm,
                 status=ev.status if ev else "none",
-                worst_reason=reasons[0] if reasons else ("On target" if ev else "Not started"),
+                worst_reason=ev.summary() if ev else "Not started",
                 reasons=reasons,
                 open_alerts=open_alerts.get(client.key, 0),
                 overdue_alerts=overdue.get(client.key, 0),
