@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, time
 from typing import Any
 
 from PySide6.QtCore import QPointF, QSettings, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -34,6 +35,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.dashboard import (
     RANGES_MONTHS,
+    TRACKING_COLUMNS,
     Dashboard,
     Figure,
     Panel,
@@ -41,13 +43,13 @@ from csconsole.dashboard import (
     build_dashboard,
     metric_series,
 )
-from csconsole.health import fmt_value
+from csconsole.health import MARKS, fmt_value
+from csconsole.views.import_dialog import sheet_path
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import current_theme, status_colours, status_label
 
-BAND_MARKS = {"green": "✓", "yellow": "▲", "red": "✗", "no data": "?", "tracked": ""}
 PANEL_COLUMNS = 4
 #: The trend chart's least height, before and after its plot exists.
 CHART_MIN_HEIGHT = 200
@@ -75,11 +77,13 @@ class FigureRow(QWidget):
 
     def __init__(self, figure: Figure, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        mark = BAND_MARKS.get(figure.band, "")
-        value = QLabel(f"<b>{figure.value_text()}</b> {mark}")
+        mark = MARKS[figure.mark][0]
+        value = QLabel(f"<b>{html.escape(figure.value_text())}</b> {mark}")
         value.setTextFormat(Qt.TextFormat.RichText)
         label = QLabel(figure.label)
         details = ["tracked" if figure.target is None else f"target {figure.target_text()}"]
+        if figure.mark == "tolerance":
+            details.append(figure.mark_text)
         if figure.variance_text():
             details.append(f"variance {figure.variance_text()}")
         if figure.latest_sample:
@@ -109,12 +113,14 @@ class FigureRow(QWidget):
         if figure.stale:
             tip += "\nThe latest sample is older than expected for this metric."
         self.setToolTip(tip)
-        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.band}")
+        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.mark_text}")
 
 
 class PanelBox(QGroupBox):
     def __init__(self, panel: Panel, parent: QWidget | None = None) -> None:
         super().__init__(panel.title, parent)
+        if panel.tooltip:
+            self.setToolTip(panel.tooltip)
         layout = QVBoxLayout(self)
         for figure in panel.figures:
             layout.addWidget(FigureRow(figure))
@@ -286,7 +292,15 @@ class WeeklyTable(QTableWidget):
                 week.note,
             )
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                metric = TRACKING_COLUMNS[c - 1] if 0 < c < 5 else None
+                typed = metric is not None and metric in week.typed
+                # A value the CSM typed in a tracking sheet is marked, and says so.
+                item = QTableWidgetItem(f"✎ {text}" if typed else text)
+                if typed:
+                    item.setToolTip("Typed in a tracking sheet: used instead of the warehouse's")
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
                 if 0 < c < 5:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -407,6 +421,8 @@ class DashboardView(QWidget):
 
     #: A client-month was shown (client key, month): the Reviews tab follows it.
     shown = Signal(str, str)
+    #: A tracking sheet (.csv, .xlsx, .xlsm) was dropped here: import it.
+    file_dropped = Signal(str)
 
     def __init__(
         self, *, cache: Cache, catalog: Catalog, runner: TaskRunner, today: date | None = None
@@ -482,12 +498,27 @@ class DashboardView(QWidget):
         self._wanted_month: str | None = None
         self._wanted_metric = ""
         self._load_on_show = False
+        self.setAcceptDrops(True)
 
         self.client.activated.connect(self._client_chosen)
         self.month.activated.connect(lambda _i: self.load())
         self.chip.clicked.connect(self.show_explanation)
         self.chart.range_changed.connect(lambda _m: self.load_chart())
         self.chart.metric_changed.connect(lambda _k: self.load_chart())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if sheet_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if sheet_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = sheet_path(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.file_dropped.emit(path)
 
     # --- data flow ---------------------------------------------------------------
 
