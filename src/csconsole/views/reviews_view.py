@@ -68,6 +68,8 @@ from csconsole.views.theme import status_colours, status_label
 #: Milliseconds after the last keystroke before the review is saved.
 SAVE_DELAY_MS = 400
 MONTHS_OFFERED = 24
+#: Widest the figures' Group and Status columns get, in pixels (the rest is the metric's).
+FIGURE_COLUMN_CAPS = {0: 120, 4: 150}
 #: Sections shown in the executive summary box (the rest are in "Narrative").
 SUMMARY_KEYS = ("key_achievement", "primary_focus", "expansion_readiness", "referral_potential")
 
@@ -259,8 +261,8 @@ class ReviewsView(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         #: One line at the top when there is nothing to review yet.
         self.empty_hint = QLabel("No clients yet: load the demo data or add a source in Settings, then sync.")  # fmt: skip
         self.empty_hint.setObjectName("emptyHint")
@@ -545,6 +547,10 @@ class ReviewsView(QWidget):
                 self.figures.setItem(r, c, item)
         for column in (0, 2, 3, 4):
             self.figures.resizeColumnToContents(column)
+        # The metric's name keeps the room: a long group or mark is cut ("…") and shown
+        # whole on hover.
+        for column, widest in FIGURE_COLUMN_CAPS.items():
+            self.figures.setColumnWidth(column, min(self.figures.columnWidth(column), widest))
         for section in SECTIONS:
             widget = self.fields[section.key]
             value = review.text(section.key)
