@@ -87,6 +87,9 @@ def layout_problems(root: QWidget) -> list[str]:
         if isinstance(w, QAbstractButton | QComboBox | QLineEdit) and w.width() < w.minimumSizeHint().width():  # fmt: skip
             problems.append(f"{_name(w)}: cut")
         if isinstance(w, QHeaderView) and w.orientation() == Qt.Orientation.Horizontal:
+            table = w.parentWidget()
+            if table is not None and table.property("fitsWidth") and w.length() > w.width() + 1:
+                problems.append(f"{_name(w)}: columns run {w.length() - w.width()} px off the right edge")  # fmt: skip
             model = w.model()
             for logical in range(w.count()):
                 if w.isSectionHidden(logical):

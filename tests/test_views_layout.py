@@ -18,9 +18,12 @@ from tests.conftest import TODAY
 from tests.layout_check import TAB_NAMES, render_tabs, tab_ready
 from tests.test_views import SCREENSHOTS, close, make_window
 
+from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.health import HealthEngine
 from csconsole.opportunities import create_demo_opportunities
+from csconsole.views import opportunities_view as opp
 
 ROOT = Path(__file__).resolve().parents[1]
 #: An Enterprise client: the dashboard with the most panels.
@@ -37,6 +40,7 @@ def test_every_tab_fits_a_laptop_screen(
     height: int,
 ) -> None:
     create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    evaluate_alerts(HealthEngine(synced_cache, catalog, today=TODAY))
     window = make_window(qtbot, synced_cache, catalog, qsettings)
     window.open_client(CLIENT)
     found = render_tabs(
@@ -61,6 +65,7 @@ def test_every_tab_fits_1080p_at_150_percent(
     shutil.copy(synced_demo_file, cache_path)
     with Cache.open(cache_path) as cache:
         create_demo_opportunities(cache, catalog, today=TODAY)
+        evaluate_alerts(HealthEngine(cache, catalog, today=TODAY))
     env = {**os.environ, "QT_SCALE_FACTOR": "1.5", "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
         [sys.executable, "-m", "tests.layout_check", str(cache_path), str(tmp_path / "gui.ini"),
@@ -74,3 +79,27 @@ def test_every_tab_fits_1080p_at_150_percent(
 
     shot = QImage(str(SCREENSHOTS / "dashboard-1920x1080-150.png"))
     assert (shot.width(), shot.height()) == (1920, 1080)  # 1280×720 logical at 150 %
+
+
+def test_columns_narrow_to_stay_in_view_until_the_user_sizes_one(
+    qtbot: QtBot, synced_cache: Cache, catalog: Catalog, qsettings: QSettings
+) -> None:
+    create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    window = make_window(qtbot, synced_cache, catalog, qsettings)
+    window.resize(1100, 700)
+    window.tabs.setCurrentIndex(2)
+    view = window.opportunities_view
+    qtbot.waitUntil(lambda: tab_ready(window, 2), timeout=30_000)
+    header = view.table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.length() <= header.width() + 1)
+    assert not header.isSectionHidden(opp.C_REVIEW)  # Next review stays on screen
+    header.setSectionHidden(opp.C_CURRENT, False)  # one more column shown: still in view
+    assert view.fitter is not None
+    view.fitter.fit()
+    assert header.length() <= header.width() + 1
+    view.fitter.user_sized = True  # a drag on a header: the widths are the user's now
+    header.resizeSection(opp.C_AREA, 600)
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: view.table.width() < 1000)
+    assert header.sectionSize(opp.C_AREA) == 600
+    close(window)

@@ -289,7 +289,7 @@ class AlertsView(QWidget):
         for column, width in ((C_LEFT, 175), (C_CLIENT, 220), (C_STATUS, 90), (C_ASSIGNED, 200)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnWidth(C_RAISED, 130)
-        setup_columns(self.table)
+        setup_columns(self.table, shrink=(C_CLIENT, C_ASSIGNED))
 
         # protocol: heading, due time, assigned to, reasons, checklist
         self.heading = QLabel()

@@ -65,6 +65,8 @@ COLUMNS = (
 NUMERIC = frozenset({C_INVESTMENT, C_TIMELINE, C_ROI, C_REVIEW})
 #: Columns hidden until the user shows them (right-click the header).
 DEFAULT_HIDDEN = (C_CATEGORY, C_CURRENT, C_IMPROVEMENT)
+#: Long-text columns that narrow (cut with "…") so every column stays in view.
+SHRINKABLE = (C_CLIENT, C_CATEGORY, C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_PACKAGE, C_OWNER)
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATUS_ORDER = {s: i for i, s in enumerate(engine.STATUSES)}
 
@@ -593,7 +595,7 @@ class OpportunitiesView(QWidget):
         self.table.customContextMenuRequested.connect(self._context_menu)
         # Category is in the ID's prefix; the long texts are in the form and the tooltips.
         # Shown, they pushed Priority … Next review off a laptop's screen.
-        setup_columns(self.table, hidden=DEFAULT_HIDDEN)
+        self.fitter = setup_columns(self.table, hidden=DEFAULT_HIDDEN, shrink=SHRINKABLE)
         self._sized = False
         self._wanted: dict[str, str] = {}
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
@@ -740,6 +742,8 @@ class OpportunitiesView(QWidget):
             for column, width in ((C_CATEGORY, 150), (C_AREA, 170), (C_CURRENT, 160),
                                   (C_IMPROVEMENT, 170), (C_BENEFIT, 160), (C_OWNER, 120)):  # fmt: skip
                 self.table.setColumnWidth(column, min(self.table.columnWidth(column), width))
+            if self.fitter is not None:
+                self.fitter.fit()
         self._update_totals()
         if self._select_after_load:
             self.select_id(self._select_after_load)
