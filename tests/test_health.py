@@ -542,7 +542,8 @@ def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyp
     January: cumulative 5,150 < 5,200: not yet paid back.
     February: cumulative 7,150 ≥ 6,300: payback in February, month 3 after start;
       cumulative ROI (7,150 − 6,300) / 6,300 = 13.49 %. Year to date is unchanged (the
-      setup fee fell in 2025). Projected: (−3,100 + 3,050 + 900) / 3 × 12 = 3,400.
+      setup fee fell in 2025). The projection leaves the one-time setup fee out:
+      (−100 + 3,050 + 900) / 3 × 12 = 15,400, as without it.
     """
     _roi_client(cache, setup_fee=3000)
     report = _roi(cache, "2026-02")
@@ -553,7 +554,7 @@ def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyp
     assert feb.cumulative_roi == pytest.approx(850 / 6300)
     assert (report.payback_month, report.payback_months) == ("2026-02", 3)
     assert report.ytd_roi == pytest.approx(3950 / 2200)
-    assert report.projected_annual_return == pytest.approx(3_400)
+    assert report.projected_annual_return == pytest.approx(15_400)
 
 
 def test_year_to_date_roi_starts_again_in_january(cache) -> None:  # type: ignore[no-untyped-def]

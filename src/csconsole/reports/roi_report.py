@@ -100,7 +100,7 @@ class RoiPdfReport(ClientMonthReport):
                 "fee plus the month's system costs (and the setup fee in the first month). "
                 "Year to date: the same over this calendar year's months. Projected annual "
                 f"return: the mean net value (value − investment) of the last {PROJECTION_MONTHS} "
-                "complete months × 12.",
+                "complete months × 12, leaving out the one-time setup fee.",
                 "note",
             )
         )
