@@ -680,3 +680,20 @@ def test_a_green_summary_does_not_flatter() -> None:
     assert ev([90, 85.5, 88]).summary() == (
         "On track; m1 85.5 % is within tolerance (5 % short); 1 more within tolerance"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "incident"),
+    [([90, 90], None), ([90, 85], None), ([90, 80], None), ([60, 90], None), ([90, None], None),
+     ([90, 90], "minor"), ([95, 90], "critical")],
+)  # fmt: skip
+def test_rating_alone_agrees_with_assess(values: list[float | None], incident: str | None) -> None:
+    from csconsole.health import rating_alone
+
+    metrics = [
+        metric("user_adoption", 90, values[0]),
+        metric("satisfaction", 8.5, None if values[1] is None else values[1] / 10),
+    ]
+    incidents = [IncidentInput("I", incident, "t", "2026-11-01 00:00:00")] if incident else []
+    full = assess(metrics=metrics, incidents=incidents, bands=BANDS)
+    assert rating_alone(metrics=metrics, incidents=incidents, bands=BANDS) == full.rating

@@ -475,6 +475,35 @@ def assess(
     )
 
 
+def rating_alone(
+    *, metrics: Sequence[MetricInput], incidents: Sequence[IncidentInput], bands: Bands
+) -> float | None:
+    """The rating :func:`assess` gives, without its reasons and KPIs: the trend needs only
+    the previous month's rating, and building texts for it costs a status run dearly."""
+    status: Status = (
+        "red"
+        if any(i.severity == "critical" for i in incidents)
+        else ("yellow" if incidents else "green")
+    )
+    shortfalls: list[float] = []
+    levels = {key: (yellow, red) for _r, key, yellow, red in _level_rules(bands)}
+    for m in metrics:
+        if m.value is None:
+            if m.targeted:
+                status = worst([status, "yellow"])
+            continue
+        if m.targeted:
+            assert m.target is not None
+            sf = shortfall(actual=m.value, target=m.target, direction=m.direction)
+            assert sf is not None
+            shortfalls.append(sf)
+            status = worst([status, shortfall_band(sf, bands)])
+        if m.key in levels:
+            yellow, red = levels[m.key]
+            status = worst([status, level_band(m.value, yellow=yellow, red=red)])
+    return rating_of(shortfalls, status=status, bands=bands)
+
+
 def incident_text(incident: IncidentInput) -> str:
     """An open incident as a client may read it: its title and the day it was opened,
     never the internal key."""
@@ -853,6 +882,7 @@ class HealthEngine:
         self.current_month = month_index(self.today)
         self.latest_complete = self.current_month - 1
         self._rules = catalog_rules(catalog)
+        self._bands_dict = self.bands.as_dict()
         self._clients: list[ClientInfo] | None = None
 
     # clients
@@ -929,7 +959,11 @@ class HealthEngine:
         for c in clients:
             metrics = self._client_metrics(c, present.get(c.id, set()))
             rating_2 = (
-                self._assess(c, metrics, values, month - 2, incidents[month - 2]).rating
+                rating_alone(
+                    metrics=self._inputs(c, metrics, values, month - 2),
+                    incidents=incidents[month - 2].get(c.id, []),
+                    bands=self.bands,
+                )
                 if c.start_month <= month - 2
                 else None
             )
@@ -1036,7 +1070,7 @@ class HealthEngine:
             previous_rating=previous_rating,
             trend=trend_of(a.rating, previous_rating),
             incidents=tuple(incidents[month].get(client.id, [])),
-            bands=self.bands.as_dict(),
+            bands=dict(self._bands_dict),
             evaluated_at=evaluated_at,
         )
 
@@ -1151,6 +1185,7 @@ __all__ = [
     "find_client",
     "fmt_value",
     "rating_of",
+    "rating_alone",
     "round_half_up",
     "score_of",
     "shortfall",
