@@ -54,6 +54,7 @@ from csconsole.reviews import (
     ReviewFacts,
     describe_edited,
     gather_facts,
+    left_out,
     load_review,
     parse_due,
     save_review,
@@ -145,6 +146,11 @@ class ReviewsView(QWidget):
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
+        # Sections with nothing to print are left out of the PDF; say which, as they change.
+        self.left_out_label = QLabel("")
+        self.left_out_label.setObjectName("leftOutLabel")
+        self.left_out_label.setWordWrap(True)
+        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)
         self.figures = QTableWidget(0, 5)
         self.figures.setHorizontalHeaderLabels(["Group", "Metric", "This month", "Target", "Status"])  # fmt: skip
         self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -156,6 +162,7 @@ class ReviewsView(QWidget):
         left_col.addWidget(self.edited_label)
         left_col.addWidget(self.status_label)
         left_col.addWidget(self.summary_label)
+        left_col.addWidget(self.left_out_label)
         left_col.addWidget(self.figures, 1)
 
         # Right: the narrative form.
@@ -436,6 +443,7 @@ class ReviewsView(QWidget):
         self._dirty = False
         self.save_timer.stop()
         self.edited_label.setText(describe_edited(review))
+        self._update_left_out()
         self._set_enabled(True)
         self.loaded.emit()
 
@@ -447,6 +455,21 @@ class ReviewsView(QWidget):
         self._dirty = True
         self.edited_label.setText("Editing…")
         self.save_timer.start()
+        self._update_left_out()
+
+    def _update_left_out(self) -> None:
+        """List the sections the PDF will leave out (nothing typed, nothing derived)."""
+        if self.review is None:
+            self.left_out_label.setText("")
+            return
+        try:
+            review = self.collect()
+        except KnownError:
+            return  # a cell being typed is not valid yet; keep the last list
+        parts = left_out(review, self.facts)
+        self.left_out_label.setText(
+            f"Will be left out of the PDF (nothing to print): {', '.join(parts)}." if parts else ""
+        )
 
     def collect(self) -> Review:
         """The review as the form shows it."""
@@ -536,7 +559,7 @@ class ReviewsView(QWidget):
         self.save_now()
         from csconsole.reports.export import file_name
 
-        chosen = self.ask_save_path(file_name(self.facts.client.key, self.facts.month, kind))
+        chosen = self.ask_save_path(file_name(self.facts.client.name, self.facts.month_index, kind))
         if not chosen:
             return
         path = Path(chosen)
