@@ -238,7 +238,10 @@ def trend_panels(series: Sequence[TrendSeries], *, width: float, branding: Brand
             lines=[Line_(s.label, values, good)],
             branding=branding,
             title=s.label,
-            value_text=lambda v, s=s: fmt.figure(v, s.unit, metric=s.metric),
+            # The panel's title names the metric; a point's label is its number (and % or $).
+            value_text=lambda v, s=s: fmt.figure(v, s.unit, metric=s.metric)
+            if s.unit in ("%", "$")
+            else fmt.number(v, fmt.decimals_for(s.unit, s.metric)),
             reference=s.target,
             reference_label="target" if s.target is not None else "",
         )
