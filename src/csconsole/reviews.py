@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import Table, delete, insert, select
 
 from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
 from csconsole import formatting as fmt
 from csconsole import wording
@@ -493,6 +493,12 @@ def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
     sections["improvements"] = "\n".join(f"• {t}" for t in wording.reason_sentences(ev))
     if ev.reasons:
         sections["primary_focus"] = wording.focus_sentence(ev.reasons[0], ev)
+    elif facts.opportunities:  # on target: the focus is the best next step on offer
+        best = facts.opportunities[0]
+        sections["primary_focus"] = wording.sentence(
+            f"Agree the next step on the {lowercase_first(best.area.strip() or 'top')} "
+            "opportunity while every figure holds on target"
+        )
     sections["optimisations"] = "\n".join(_opportunity_line(o, upsell=False) for o in within)
     sections["expansion"] = "\n".join(_opportunity_line(o, upsell=True) for o in upsells)
     sections["expansion_readiness"] = expansion_readiness(ev.status, facts.opportunities)
