@@ -115,7 +115,7 @@ class Catalog:
 
 
 def lowercase_first(text: str) -> str:
-    """"Uptime" → "uptime", but "CRM sync" and "NPS" keep their capitals."""
+    """ "Uptime" → "uptime", but "CRM sync" and "NPS" keep their capitals."""
     if len(text) > 1 and text[0].isupper() and not text[1].isupper():
         return text[0].lower() + text[1:]
     return text

@@ -32,9 +32,9 @@ def cmd_email(args: argparse.Namespace) -> int:
     for problem in draft.problems:
         print(f"csconsole: warning: {problem}", file=sys.stderr)
     if args.out:
-        problem = recipient_problem(draft)
-        if problem:
-            print(f"csconsole: warning: {problem}", file=sys.stderr)
+        unwritable = recipient_problem(draft)
+        if unwritable:
+            print(f"csconsole: warning: {unwritable}", file=sys.stderr)
         path = write_eml(draft, Path(args.out))
         print(f"Draft to {draft.to} saved to {path}; open it in your mail program to send it.")
     else:

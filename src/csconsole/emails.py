@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime
 from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address
-from email.policy import EmailPolicy
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType

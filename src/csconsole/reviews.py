@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Table, delete, insert, select
 
+from csconsole import formatting as fmt
+from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
-from csconsole import formatting as fmt
-from csconsole import wording
 from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi
 from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
@@ -57,7 +57,11 @@ SECTIONS: tuple[Section, ...] = (
     Section("primary_focus", "Primary focus", "line", "The main goal for next month"),
     Section("expansion_readiness", "Expansion readiness", "choice", "", ("Yes", "Partial", "No")),
     Section(
-        "referral_potential", "Referral potential", "choice", "", ("High", "Medium", "Low", "Not now")
+        "referral_potential",
+        "Referral potential",
+        "choice",
+        "",
+        ("High", "Medium", "Low", "Not now"),
     ),
     Section("wins", "Wins this month", "text", "Achievements with their figures"),
     Section("improvements", "Areas for improvement", "text", "Each issue and the fix proposed"),
@@ -494,9 +498,9 @@ def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
     if ev.reasons:
         sections["primary_focus"] = wording.focus_sentence(ev.reasons[0], ev)
     elif facts.opportunities:  # on target: the focus is the best next step on offer
-        best = facts.opportunities[0]
+        top = facts.opportunities[0]
         sections["primary_focus"] = wording.sentence(
-            f"Agree the next step on the {lowercase_first(best.area.strip() or 'top')} "
+            f"Agree the next step on the {lowercase_first(top.area.strip() or 'top')} "
             "opportunity while every figure holds on target"
         )
     sections["optimisations"] = "\n".join(_opportunity_line(o, upsell=False) for o in within)
@@ -649,8 +653,8 @@ __all__ = [
     "FeatureRequest",
     "Review",
     "ReviewFacts",
-    "gather_facts",
     "blank",
+    "gather_facts",
     "left_out",
     "load_review",
     "load_stored",

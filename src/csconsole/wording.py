@@ -109,7 +109,9 @@ def reason_sentence(reason: Reason, evaluation: Evaluation) -> str:
             return sentence("A service problem is open and not yet resolved")
         return sentence(incident_phrase(incident))
     if reason.rule == "no_data":
-        return sentence(f"No {name} figures have reached us for {fmt.month_only(_month(evaluation))} yet")
+        return sentence(
+            f"No {name} figures have reached us for {fmt.month_only(_month(evaluation))} yet"
+        )
     kpi = evaluation.kpi(metric) if metric else None
     if reason.rule in ("satisfaction", "uptime"):
         if reason.status == "red":

@@ -412,7 +412,9 @@ class ReportRenderer:
         canvas.setStrokeColor(self.colour("rule"))
         canvas.setLineWidth(0.4)
         canvas.line(self.left_margin, y + 4 * mm, width - self.right_margin, y + 4 * mm)
-        left = f"{self.report_title} · {self.branding.company_name} · prepared {fmt.day(self.today)}"
+        left = (
+            f"{self.report_title} · {self.branding.company_name} · prepared {fmt.day(self.today)}"
+        )
         canvas.drawString(self.left_margin, y, left)
         canvas.drawRightString(width - self.right_margin, y, f"Page {page} of {total}")
         canvas.restoreState()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -220,6 +221,13 @@ def line_chart(
     return d
 
 
+def _point_label(value: float, *, unit: str, metric: str) -> str:
+    """A point's label in a trend panel: its number (with % or $), the title names it."""
+    if unit in ("%", "$"):
+        return fmt.figure(value, unit, metric=metric)
+    return fmt.number(value, fmt.decimals_for(unit, metric))
+
+
 def trend_panels(series: Sequence[TrendSeries], *, width: float, branding: Branding) -> Drawing:
     """The three-month trend: one small chart per headline metric, side by side, each with
     its target as a dashed line."""
@@ -238,10 +246,7 @@ def trend_panels(series: Sequence[TrendSeries], *, width: float, branding: Brand
             lines=[Line_(s.label, values, good)],
             branding=branding,
             title=s.label,
-            # The panel's title names the metric; a point's label is its number (and % or $).
-            value_text=lambda v, s=s: fmt.figure(v, s.unit, metric=s.metric)
-            if s.unit in ("%", "$")
-            else fmt.number(v, fmt.decimals_for(s.unit, s.metric)),
+            value_text=partial(_point_label, unit=s.unit, metric=s.metric),
             reference=s.target,
             reference_label="target" if s.target is not None else "",
         )

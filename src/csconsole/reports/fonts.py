@@ -139,9 +139,7 @@ def font_for(char: str) -> str | None:
 #: and tag characters (subdivision flags). Dropped, the base emoji of each part prints:
 #: 👍🏽 → 👍, 👩‍💻 → 👩💻, 🏴 + tags → 🏴.
 _SEQUENCE_PARTS = (
-    {0x200D, 0xFE0E, 0xFE0F}
-    | set(range(0x1F3FB, 0x1F400))
-    | set(range(0xE0000, 0xE0080))
+    {0x200D, 0xFE0E, 0xFE0F} | set(range(0x1F3FB, 0x1F400)) | set(range(0xE0000, 0xE0080))
 )
 _REGIONAL_A = 0x1F1E6
 
@@ -166,9 +164,7 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
     text = _flags(text)
     return "".join(
-        c
-        for c in text
-        if ord(c) not in _CONTROL and ord(c) not in _SEQUENCE_PARTS and printable(c)
+        c for c in text if ord(c) not in _CONTROL and ord(c) not in _SEQUENCE_PARTS and printable(c)
     )
 
 

@@ -77,7 +77,12 @@ class RoiPdfReport(ClientMonthReport):
                         self.para("Package", "label"),
                         f"{c.tier.capitalize()} ({money(c.package_value)})",
                     ],
-                    [self.para("Month", "label"), self.month_name, self.para("CSM", "label"), c.csm],
+                    [
+                        self.para("Month", "label"),
+                        self.month_name,
+                        self.para("CSM", "label"),
+                        c.csm,
+                    ],
                 ],
                 (0.16, 0.34, 0.16, 0.34),
             ),
