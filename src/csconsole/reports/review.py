@@ -188,7 +188,7 @@ class ReviewReport(ClientMonthReport):
             )
         )
         header = ["Metric", "This month", "Target", "vs target", "Last month", "Status"]
-        widths = (0.27, 0.15, 0.15, 0.11, 0.15, 0.17)
+        widths = (0.29, 0.14, 0.14, 0.11, 0.14, 0.18)
         roi = self.facts.roi
         for title, kpis in self.facts.groups:
             if not kpis:
