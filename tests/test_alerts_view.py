@@ -186,8 +186,10 @@ def test_draft_edits_survive_moving_between_alerts(
     red = view.model.find(red_id)
     assert red is not None
     assert view.subject.text().startswith("Urgent") and red.client_name in view.subject.text()
-    for reason in red.reasons:
-        assert reason in view.body.toPlainText()
+    body = view.body.toPlainText()
+    for reason in red.reasons:  # in the client's words: incidents by title, never by ID
+        assert (reason.split(": ", 1)[-1] if "incident" in reason else reason.split(" ")[0]) in body
+    assert "INC-" not in body
     view.subject.selectAll()
     qtbot.keyClicks(view.subject, "Our plan for today")
     view.body.moveCursor(view.body.textCursor().MoveOperation.End)

@@ -180,10 +180,14 @@ class ReviewReport(ClientMonthReport):
 
     def _performance(self) -> list[Flowable]:
         out = self.section("Performance metrics")
+        bands = self.facts.evaluation.bands
+        yellow = fmt.percent(float(bands.get("shortfall_yellow", 0.10)), 0)
+        red = fmt.percent(float(bands.get("shortfall_red", 0.20)), 0)
         out.append(
             self.para(
                 "Each figure is the month's value against the client's target. Status: on "
-                "target (green), watch (yellow, 10–20 % short), off target (red).",
+                f"target (green), watch (yellow, {yellow} to {red} short), off target (red, "
+                f"more than {red} short).",
                 "note",
             )
         )
