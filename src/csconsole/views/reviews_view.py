@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole import clock
+from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
@@ -401,16 +402,15 @@ class ReviewsView(QWidget):
         why = "\n".join(r.text for r in ev.reasons) or "Every targeted figure is on target."
         roi = facts.roi
         if roi is not None:
-            ytd = "—" if roi.ytd_roi is None else f"{roi.ytd_roi * 100:,.0f} %"
-            why += f"\nValue this month ${roi.current.value:,.0f}; year-to-date ROI {ytd}"
+            why += f"\nValue this month {fmt.money(roi.current.value)}; year-to-date ROI {fmt.percent(roi.ytd_roi)}"  # fmt: skip
         self.summary_label.setText(why)
         rows = [(title, k) for title, kpis in facts.groups for k in kpis]
         self.figures.setRowCount(len(rows))
         for r, (title, k) in enumerate(rows):
-            target = "tracked" if k.target is None else fmt_value(k.target, k.unit)
+            target = "tracked" if k.target is None else fmt_value(k.target, k.unit, k.metric)
             # The group is named on its first row only, so the metric's name has the room.
             first = r == 0 or rows[r - 1][0] != title
-            texts = [title if first else "", k.label, fmt_value(k.value, k.unit), target, k.band]
+            texts = [title if first else "", k.label, fmt_value(k.value, k.unit, k.metric), target, k.band]  # fmt: skip
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)  # engine figures
