@@ -561,6 +561,15 @@ def test_report_file_names_use_the_client_name_and_month() -> None:
     assert file_name("Zephyr Energy", MONTH, "qbr") == "Zephyr Energy – QBR Q4 2026.pdf"
 
 
+def test_letters_are_named_for_the_client(synced_cache: Cache, catalog: Catalog) -> None:
+    ev = one_per_status(synced_cache, catalog)["red"]
+    draft = draft_for_client(synced_cache, catalog, ev.client_key, today=TODAY, templates=builtin())
+    assert draft.file_name() == f"{ev.client_name} – Urgent update.eml"
+    assert Draft("A", "a@x.example", "S", "B", "green", client_name="A/B").file_name() == (
+        "A B – Thank-you letter.eml"
+    )
+
+
 def test_names_are_unique_within_a_folder() -> None:
     taken: set[str] = set()
     names = [unique_name(n, taken) for n in ("A.pdf", "a.pdf", "A.pdf", "B.pdf")]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.errors import HeaderParseError
 from email.header import Header
@@ -67,6 +67,10 @@ class TemplateProblem(KnownError):
         self.cause = cause
 
 
+#: What each status's letter is called in a file name.
+LETTER_NAMES = {"green": "Thank-you letter", "yellow": "Optimisation call", "red": "Urgent update"}
+
+
 class MailtoTooLong(KnownError):
     """The draft does not fit in a ``mailto:`` link; it must be saved as ``.eml``."""
 
@@ -83,6 +87,7 @@ class Draft:
     client_key: str = ""
     #: Template problems met while rendering it (the built-in template was used instead).
     problems: tuple[str, ...] = ()
+    client_name: str = ""
 
     @property
     def to(self) -> str:
@@ -93,15 +98,14 @@ class Draft:
         return address or name
 
     def edited(self, *, subject: str, body: str) -> Draft:
-        return Draft(
-            self.to_name,
-            self.to_address,
-            subject,
-            body,
-            self.status,
-            self.client_key,
-            self.problems,
-        )
+        return replace(self, subject=subject, body=body)
+
+    def file_name(self) -> str:
+        """ "Saffron Hospitality – Urgent update.eml": named for the client, safe anywhere."""
+        from csconsole.reports.export import safe_file_name
+
+        what = LETTER_NAMES.get(self.status, "Letter")
+        return safe_file_name(f"{self.client_name or self.client_key} – {what}", suffix=".eml")
 
     def text(self) -> str:
         """The draft as plain text for the clipboard or the terminal."""
@@ -425,6 +429,7 @@ def draft_for_client(
         status=status,
         client_key=info.key,
         problems=problems,
+        client_name=info.name,
     )
 
 

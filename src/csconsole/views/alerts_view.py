@@ -735,7 +735,7 @@ class AlertsView(QWidget):
         if draft is None:
             return None
         if path is None:
-            suggested = Path.home() / f"{draft.client_key} {draft.status} response.eml"
+            suggested = Path.home() / draft.file_name()
             path, _filter = QFileDialog.getSaveFileName(
                 self, "Save the draft as an email file", str(suggested), "Email (*.eml)"
             )
