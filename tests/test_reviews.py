@@ -75,7 +75,9 @@ def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalo
     )
     lines = review.text("wins").splitlines()
     assert len(lines) == min(3, len(above))
-    assert [line.split(": ")[0].lstrip("• ") for line in lines] == [k.label for k in above[:3]]
+    assert [line.split(": ")[0].lstrip("• ") for line in lines] == [
+        wording.title(k.metric, k.label) for k in above[:3]
+    ]
     assert review.text("key_achievement") == wording.achievement_sentence(above[0], ev)
     # Opportunities: open entries with investment and ROI; upsells under expansion.
     # They are named by their area, never by their internal ID.

@@ -305,8 +305,8 @@ def _highlights(evaluation: Evaluation, limit: int = 3) -> list[str]:
     ]
     good.sort(key=lambda k: -(k.variance or 0.0))
     return [
-        f"{k.label}: {fmt_value(k.value, k.unit, k.metric)} (target "
-        f"{fmt_value(k.target, k.unit, k.metric)})"
+        f"{wording.title(k.metric, k.label)}: {wording.value_text(k.value, k.unit, k.metric)} (target "
+        f"{wording.value_text(k.target, k.unit, k.metric)})"
         for k in good[:limit]
     ]
 

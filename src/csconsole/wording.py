@@ -34,6 +34,12 @@ def said(metric: str | None, label: str) -> str:
     return lowercase_first(label)
 
 
+def title(metric: str | None, label: str) -> str:
+    """A metric's spoken name at the start of a line: "Median lead response time"."""
+    name = said(metric, label)
+    return name[:1].upper() + name[1:]
+
+
 def sentence(text: str) -> str:
     """``text`` with a capital first letter and a full stop."""
     text = text.strip()
@@ -90,6 +96,12 @@ def _unit(evaluation: Evaluation, metric: str | None) -> str:
     return kpi.unit if kpi else ""
 
 
+def value_text(value: float | None, unit: str, metric: str | None = None) -> str:
+    """A figure inside a sentence: as :func:`csconsole.formatting.figure`, but hours per
+    week read as words ("6.8 hours a week")."""
+    return _value(value, unit, metric)
+
+
 def _value(value: float | None, unit: str, metric: str | None) -> str:
     if unit == "h/week" and value is not None:  # "6.8 hours a week" reads; "h/week" is a column
         return f"{fmt.number(value, fmt.decimals_for(unit, metric))} hours a week"
@@ -120,7 +132,7 @@ def reason_sentence(reason: Reason, evaluation: Evaluation) -> str:
     if reason.shortfall is not None and reason.target is not None:
         by = fmt.percent(abs(reason.shortfall), 1)
         worse = "above" if kpi is not None and kpi.direction == "lower" else "below"
-        return sentence(f"{name} was {actual}, {by} {worse} the {target} target")
+        return sentence(f"{name} was {actual}, {by} {worse} the target of {target}")
     return sentence(f"{name} was {actual} against a target of {target}")
 
 
@@ -154,14 +166,16 @@ def focus_sentence(reason: Reason, evaluation: Evaluation) -> str:
             f"Lift {name} above {_value(edge, unit, metric)} (it was {actual} in {month_word})"
         )
     target = _value(reason.target, unit, metric)
-    return sentence(f"Bring {name} back to its {target} target (it was {actual} in {month_word})")
+    return sentence(
+        f"Bring {name} back to its target of {target} (it was {actual} in {month_word})"
+    )
 
 
 def win_line(kpi: Kpi) -> str:
     """A metric above target, as one line of the wins: value, target and by how much."""
     by = fmt.percent(abs(kpi.variance or 0.0), 1)
     return (
-        f"{kpi.label}: {_value(kpi.value, kpi.unit, kpi.metric)} against a target of "
+        f"{title(kpi.metric, kpi.label)}: {_value(kpi.value, kpi.unit, kpi.metric)} against a target of "
         f"{_value(kpi.target, kpi.unit, kpi.metric)} ({by} better)"
     )
 
@@ -172,7 +186,7 @@ def achievement_sentence(kpi: Kpi, evaluation: Evaluation) -> str:
     month_word = fmt.month_only(_month(evaluation))
     return sentence(
         f"{said(kpi.metric, kpi.label)} was {_value(kpi.value, kpi.unit, kpi.metric)} in "
-        f"{month_word}, {by} better than its {_value(kpi.target, kpi.unit, kpi.metric)} target"
+        f"{month_word}, {by} better than its target of {_value(kpi.target, kpi.unit, kpi.metric)}"
     )
 
 
@@ -195,6 +209,8 @@ __all__ = [
     "reason_sentences",
     "said",
     "sentence",
+    "title",
     "unquote",
+    "value_text",
     "win_line",
 ]
