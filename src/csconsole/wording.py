@@ -86,7 +86,7 @@ def incident_phrase(incident: IncidentFact) -> str:
 
 def _incident_of(reason: Reason, evaluation: Evaluation) -> IncidentFact | None:
     for incident in evaluation.incidents:
-        if incident.key == reason.label or incident.key == reason.metric:
+        if reason.label in (incident.key, incident.title) or incident.key == reason.metric:
             return incident_fact(incident)
     return None
 

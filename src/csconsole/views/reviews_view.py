@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csconsole import clock
+from csconsole import clock, wording
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -399,11 +399,12 @@ class ReviewsView(QWidget):
         self.status_label.setText(f"{status_label(ev.status)}  ·  rating {ev.rating if ev.rating is not None else '—'}/10 {TREND_ARROWS.get(ev.trend, '')}")  # fmt: skip
         bg, fg = status_colours(ev.status)
         self.status_label.setStyleSheet(f"QLabel {{ background: {bg.name()}; color: {fg.name()}; padding: 4px; font-weight: bold; }}")  # fmt: skip
-        why = "\n".join(r.text for r in ev.reasons) or "Every targeted figure is on target."
+        why = "\n".join(wording.reason_sentences(ev)) or "Every targeted figure is on target."
         roi = facts.roi
         if roi is not None:
             why += f"\nValue this month {fmt.money(roi.current.value)}; year-to-date ROI {fmt.percent(roi.ytd_roi)}"  # fmt: skip
         self.summary_label.setText(why)
+        self._fit_height(self.summary_label)
         rows = [(title, k) for title, kpis in facts.groups for k in kpis]
         self.figures.setRowCount(len(rows))
         for r, (title, k) in enumerate(rows):
@@ -457,6 +458,17 @@ class ReviewsView(QWidget):
         self.save_timer.start()
         self._update_left_out()
 
+    @staticmethod
+    def _fit_height(label: QLabel) -> None:
+        """A wrapped label asks for the height its text needs at its width: the splitter
+        does not pass height-for-width down, so the table below would squeeze it."""
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), 240)) if label.text() else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        for label in (self.summary_label, self.left_out_label):
+            self._fit_height(label)
+
     def _update_left_out(self) -> None:
         """List the sections the PDF will leave out (nothing typed, nothing derived)."""
         if self.review is None:
@@ -470,6 +482,7 @@ class ReviewsView(QWidget):
         self.left_out_label.setText(
             f"Will be left out of the PDF (nothing to print): {', '.join(parts)}." if parts else ""
         )
+        self._fit_height(self.left_out_label)
 
     def collect(self) -> Review:
         """The review as the form shows it."""
