@@ -193,7 +193,7 @@ def test_reasons_name_incidents_by_title_and_date(synced_cache: Cache, catalog: 
     red = one_per_status(synced_cache, catalog)["red"]
     incident = next(r for r in red.reasons if r.rule == "incident")
     text = wording.reason_sentence(incident, red)
-    (opened,) = [i for i in red.incidents if i.key == incident.label]
+    (opened,) = [i for i in red.incidents if i.key == incident.ref]
     assert opened.title in text
     assert fmt.day_in_text(datetime.fromisoformat(opened.opened_at)) in text
     assert not INTERNAL_ID.search(text)

@@ -144,7 +144,9 @@ def test_roi_pdf_has_the_engine_figures(synced_cache: Cache, catalog, tmp_path: 
     assert fmt.money(cur.error_prevention_value) in text
     assert fmt.money(cur.cumulative_value) in text
     assert roi.payback_month is not None
-    assert f"reached in {fmt.month(parse_month(roi.payback_month))}" in text
+    reached = fmt.month(parse_month(roi.payback_month))
+    assert f"month {roi.payback_months} after start ({reached})" in text
+    assert "running costs" not in text
     for month in roi.trend[-12:]:
         assert f"{fmt.month_short(parse_month(month.month))} {fmt.money(month.value)}" in text
     assert pdf_info(path)["Author"] == facts.client.csm

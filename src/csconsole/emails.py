@@ -298,11 +298,7 @@ def _reason_fields(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 def _highlights(evaluation: Evaluation, limit: int = 3) -> list[str]:
     """Metrics on or above target, best first: what a green letter can celebrate."""
-    good = [
-        k
-        for k in evaluation.kpis
-        if k.band == "green" and k.target is not None and k.value is not None
-    ]
+    good = [k for k in evaluation.kpis if k.mark == "met" and k.value is not None]
     good.sort(key=lambda k: -(k.variance or 0.0))
     return [
         f"{wording.title(k.metric, k.label)}: {wording.value_text(k.value, k.unit, k.metric)} (target "

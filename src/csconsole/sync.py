@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError
 
 from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
@@ -350,7 +350,9 @@ class _Checker:
         synced = utcnow().strftime(TIMESTAMP_FORMAT)
         seen: set[str] = set()
         for row in rows:
-            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost) = row[:12]
+            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost, setup) = (
+                row[:13]
+            )
             raw = dict(zip(CLIENTS.columns, row, strict=False))
 
             def reject(reason: str, detail: str, key: Any = key, raw: dict[str, Any] = raw) -> None:
@@ -393,9 +395,13 @@ class _Checker:
             if start_iso is None:
                 reject("bad date", f"start_date {start!r} is not a date")
                 continue
+            setup_fee = 0.0 if setup is None else _number(setup)
+            if setup_fee is None or not math.isfinite(setup_fee) or setup_fee < 0:
+                reject("wrong type", f"setup_fee {setup!r} is not a number ≥ 0")
+                continue
             good.append(
                 (key, name, tier, numbers[0], start_iso, *texts[1:], mail, int(team_n),
-                 numbers[1], numbers[2], synced)
+                 numbers[1], numbers[2], setup_fee, synced)
             )  # fmt: skip
         return good, bad
 
@@ -653,7 +659,9 @@ class Syncer:
         if total == 0:
             return
         checker = _Checker(self.catalog, today=self.today, client_ids=self._client_ids())
-        sql, params = stream.query(after=bound_after, since=bound_since)
+        sql, params = stream.query(
+            after=bound_after, since=bound_since, missing=_missing_columns(src, stream)
+        )
         fetch, close = self._open_rows(src, source, sql, params)
         # One cache connection writes every batch of the stream, with a larger page cache
         # and rarer checkpoints while it does: rows arrive in watermark order, not key order,
@@ -864,6 +872,17 @@ def _client_keys(
     by_id = {v: k for k, v in client_ids.items()}
     index = 0 if stream is not INCIDENTS else 1
     return {by_id[row[index]] for row in good if row[index] in by_id}
+
+
+def _missing_columns(src: Connection, stream: Stream) -> frozenset[str]:
+    """The stream's optional columns that the warehouse's table or view lacks."""
+    if not stream.optional:
+        return frozenset()
+    try:
+        present = {c["name"].lower() for c in inspect(src).get_columns(stream.table)}
+    except (OperationalError, DBAPIError, NoSuchTableError):
+        return frozenset()  # the stream's own query then says what is wrong
+    return frozenset(c for c in stream.optional if c not in present)
 
 
 def _contract_message(exc: BaseException, stream: Stream, source: Source) -> str:

@@ -28,11 +28,18 @@ class Stream:
     columns: tuple[str, ...]
     keys: tuple[str, ...]  # after updated_at, they make the order total
     dated: str | None = None  # a date column that the retention window filters on
+    #: Columns added to the contract later: an older warehouse without them still syncs.
+    optional: tuple[str, ...] = ()
 
     def query(
-        self, *, after: tuple[Any, ...] | None, since: Any | None
+        self,
+        *,
+        after: tuple[Any, ...] | None,
+        since: Any | None,
+        missing: frozenset[str] = frozenset(),
     ) -> tuple[str, dict[str, Any]]:
-        """SQL and parameters for every row past the watermark ``after``."""
+        """SQL and parameters for every row past the watermark ``after``; ``missing``
+        optional columns are read as NULL."""
         order = ("updated_at", *self.keys)
         where = []
         params: dict[str, Any] = {}
@@ -43,7 +50,8 @@ class Stream:
         if since is not None and self.dated:
             where.append(f"{self.dated} >= :since")
             params["since"] = since
-        sql = f"SELECT {', '.join(self.columns)}, updated_at FROM {self.table}"
+        selected = [f"NULL AS {c}" if c in missing else c for c in self.columns]
+        sql = f"SELECT {', '.join(selected)}, updated_at FROM {self.table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         return sql + f" ORDER BY {', '.join(order)}", params
@@ -62,8 +70,10 @@ CLIENTS = Stream(
     columns=(
         "client_id", "name", "tier", "package_value", "start_date", "csm", "technical_lead",
         "contact_name", "contact_email", "team_size", "hourly_rate", "cost_per_error",
+        "setup_fee",
     ),
     keys=("client_id",),
+    optional=("setup_fee",),
 )  # fmt: skip
 TARGETS = Stream(
     name="targets",

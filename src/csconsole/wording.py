@@ -86,7 +86,10 @@ def incident_phrase(incident: IncidentFact) -> str:
 
 def _incident_of(reason: Reason, evaluation: Evaluation) -> IncidentFact | None:
     for incident in evaluation.incidents:
-        if reason.label in (incident.key, incident.title) or incident.key == reason.metric:
+        ref = getattr(reason, "ref", None)
+        if incident.key in (ref, reason.label, reason.metric) or (
+            ref is None and reason.label == incident.title
+        ):
             return incident_fact(incident)
     return None
 
@@ -108,13 +111,38 @@ def _value(value: float | None, unit: str, metric: str | None) -> str:
     return fmt.figure(value, unit, metric=metric)
 
 
+def _clause(rule: str, reason: Reason, evaluation: Evaluation, unit: str) -> str:
+    """One broken rule of a metric as a clause: "12.4% below the target of 99.5%",
+    "below the 7.0/10 minimum", "not above the 99.00% we aim for"."""
+    metric = reason.metric
+    kpi = evaluation.kpi(metric) if metric else None
+    if rule == "shortfall":
+        target = reason.target if reason.rule == "shortfall" else (kpi.target if kpi else None)
+        short = reason.shortfall if reason.shortfall is not None else (kpi and kpi.shortfall)
+        if target is None:
+            return ""
+        worse = "above" if kpi is not None and kpi.direction == "lower" else "below"
+        by = f"{fmt.percent(abs(short), 1)} " if short else ""
+        return f"{by}{worse} the target of {_value(target, unit, metric)}"
+    if rule in ("satisfaction", "uptime") and reason.actual is not None:
+        red = evaluation.bands.get(f"{rule}_red")
+        yellow = evaluation.bands.get(f"{rule}_yellow")
+        if red is not None and reason.actual < float(red):
+            return f"below the {_value(float(red), unit, metric)} minimum"
+        if yellow is not None:
+            return f"not above the {_value(float(yellow), unit, metric)} we aim for"
+        if reason.target is not None:
+            return f"below {_value(reason.target, unit, metric)}"
+    return ""
+
+
 def reason_sentence(reason: Reason, evaluation: Evaluation) -> str:
-    """Why the status is not green, in one sentence a client can read."""
+    """Why the status is not green, in one sentence a client can read: every rule the
+    metric broke (one reason per metric), an incident by its title and date."""
     metric = reason.metric
     unit = _unit(evaluation, metric)
     name = said(metric, reason.label)
     actual = _value(reason.actual, unit, metric)
-    target = _value(reason.target, unit, metric)
     if reason.rule == "incident":
         incident = _incident_of(reason, evaluation)
         if incident is None:
@@ -124,16 +152,12 @@ def reason_sentence(reason: Reason, evaluation: Evaluation) -> str:
         return sentence(
             f"No {name} figures have reached us for {fmt.month_only(_month(evaluation))} yet"
         )
-    kpi = evaluation.kpi(metric) if metric else None
-    if reason.rule in ("satisfaction", "uptime"):
-        if reason.status == "red":
-            return sentence(f"{name} was {actual}, below the {target} minimum")
-        return sentence(f"{name} was {actual}; we aim to keep it above {target}")
-    if reason.shortfall is not None and reason.target is not None:
-        by = fmt.percent(abs(reason.shortfall), 1)
-        worse = "above" if kpi is not None and kpi.direction == "lower" else "below"
-        return sentence(f"{name} was {actual}, {by} {worse} the target of {target}")
-    return sentence(f"{name} was {actual} against a target of {target}")
+    rules = [reason.rule] + [r for r in (getattr(reason, "rules", ()) or ()) if r != reason.rule]
+    clauses = [c for c in (_clause(r, reason, evaluation, unit) for r in rules) if c]
+    if not clauses:
+        target = _value(reason.target, unit, metric)
+        return sentence(f"{name} was {actual} against a target of {target}")
+    return sentence(f"{name} was {actual}, " + join_names(clauses))
 
 
 def reason_sentences(evaluation: Evaluation) -> list[str]:

@@ -171,7 +171,7 @@ class ReviewReport(ClientMonthReport):
                     target,
                     variance_text(k),
                     fmt_value(k.previous, k.unit, k.metric),
-                    self.band_mark(k.band),
+                    self.band_mark(k.mark),
                 ]
             )
             if k.band in ("green", "yellow", "red"):
@@ -186,8 +186,8 @@ class ReviewReport(ClientMonthReport):
         out.append(
             self.para(
                 "Each figure is the month's value against the client's target. Status: on "
-                f"target (green), watch (yellow, {yellow} to {red} short), off target (red, "
-                f"more than {red} short).",
+                f"target (at or above it), within tolerance (below it by less than {yellow}), "
+                f"watch ({yellow} to {red} short), off target (more than {red} short).",
                 "note",
             )
         )
@@ -225,7 +225,7 @@ class ReviewReport(ClientMonthReport):
                             [
                                 "Value created",
                                 money(cur.value),
-                                f"system costs {money(cur.system_costs)}; monthly ROI {percent(cur.roi)}",
+                                f"investment {money(cur.investment)} (fee and system costs); monthly ROI {percent(cur.roi)}",
                             ],
                         ],
                         (0.3, 0.18, 0.52),
