@@ -492,8 +492,9 @@ def test_emoji_sequences_print_without_empty_boxes(text: str) -> None:
     assert not any(0x1F3FB <= ord(c) <= 0x1F3FF or ord(c) in (0x200D, 0xFE0F) for c in printed)
 
 
-def test_flags_print_as_their_region_letters() -> None:
+def test_flags_print_as_their_region_letters_and_keycaps_as_their_digit() -> None:
     assert clean("🇫🇷 and 🇯🇵") == "FR and JP"
+    assert clean("1️⃣ 👍🏽") == "1 👍"
 
 
 @pytest.mark.parametrize("length", [1, 10, 25, 40, 60, 90, 120, 200])

@@ -677,5 +677,5 @@ def test_a_green_summary_does_not_flatter() -> None:
 
     assert ev([90, 95]).summary() == "Every targeted metric on target"
     assert ev([90, 85.5, 88]).summary() == (
-        "On track; m1 85.5 % is within tolerance (5 % short); 1 more within tolerance"
+        "On track; m1 85.5% is within tolerance (5.0% short); 1 more within tolerance"
     )

@@ -135,11 +135,12 @@ def font_for(char: str) -> str | None:
 
 
 #: Parts of emoji sequences no embedded font can join into one picture: skin-tone
-#: modifiers (Symbola draws them as boxes), the zero-width joiner, variation selectors
-#: and tag characters (subdivision flags). Dropped, the base emoji of each part prints:
-#: 👍🏽 → 👍, 👩‍💻 → 👩💻, 🏴 + tags → 🏴.
+#: modifiers (Symbola draws them as boxes), the zero-width joiner, variation selectors,
+#: the keycap frame (it cannot enclose a digit set in another font) and tag characters
+#: (subdivision flags). Dropped, the base of each part prints: 👍🏽 → 👍, 👩‍💻 → 👩💻,
+#: 1️⃣ → 1, 🏴 + tags → 🏴.
 _SEQUENCE_PARTS = (
-    {0x200D, 0xFE0E, 0xFE0F} | set(range(0x1F3FB, 0x1F400)) | set(range(0xE0000, 0xE0080))
+    {0x200D, 0x20E3, 0xFE0E, 0xFE0F} | set(range(0x1F3FB, 0x1F400)) | set(range(0xE0000, 0xE0080))
 )
 _REGIONAL_A = 0x1F1E6
 
