@@ -349,7 +349,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
         "shortfall",
         ("shortfall", "satisfaction"),
     )
-    assert reason.text == "satisfaction 6.5/10 is 23.5 % short of target 8.5/10 and below 7/10"
+    assert reason.text == "satisfaction 6.5/10 is 23.5% short of target 8.5/10 and below 7.0/10"
     # 8.0: 5.9 % short (green by shortfall) but at or below 8.5 (yellow): one yellow reason
     a = assess(metrics=[metric("satisfaction", 8.5, 8.0)], incidents=[], bands=BANDS)
     (reason,) = a.reasons
@@ -358,7 +358,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
         "satisfaction",
         ("satisfaction",),
     )
-    assert reason.text == "satisfaction 8/10 is at or below 8.5/10"
+    assert reason.text == "satisfaction 8.0/10 is at or below 8.5/10"
 
 
 @pytest.mark.parametrize(
@@ -366,7 +366,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
     [
         (99.8, 99.8, "met", "on target"),
         (99.8, 100.0, "met", "on target"),
-        (99.8, 98.63, "tolerance", "within tolerance (1.2 % short)"),
+        (99.8, 98.63, "tolerance", "within tolerance (1.2% short)"),
         (90, 81, "yellow", "needs attention"),
         (90, 60, "red", "off target"),
         (90, None, "no data", "no data"),
@@ -383,7 +383,7 @@ def test_marks_do_not_flatter(
 
 def test_lower_is_better_within_tolerance_says_above() -> None:
     a = assess(metrics=[metric("error_rate", 0.5, 0.52)], incidents=[], bands=BANDS)
-    assert a.kpis[0].mark_text() == "within tolerance (4 % above)"
+    assert a.kpis[0].mark_text() == "within tolerance (4.0% above)"
 
 
 def test_explain_new_and_cleared_reasons() -> None:
@@ -678,7 +678,7 @@ def test_a_green_summary_does_not_flatter() -> None:
 
     assert ev([90, 95]).summary() == "Every targeted metric on target"
     assert ev([90, 85.5, 88]).summary() == (
-        "On track; m1 85.5 % is within tolerance (5 % short); 1 more within tolerance"
+        "On track; m1 85.5% is within tolerance (5.0% short); 1 more within tolerance"
     )
 
 

@@ -322,22 +322,18 @@ def trend_of(rating: float | None, previous: float | None) -> str | None:
 TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "new": "→ new", None: " "}
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    """A figure as people read it: 99.7 %, 8.5/10, 17 h/week, $1,250."""
-    if value is None:
-        return "—"
-    number = f"{value:,.2f}".rstrip("0").rstrip(".")
-    if unit == "$":
-        return f"${number}"
-    if unit == "/10":
-        return f"{number}/10"
-    if unit in ("count", "rating"):
-        return number
-    return f"{number} {unit}"
+def fmt_value(value: float | None, unit: str, metric: str | None = None) -> str:
+    """A figure as people read it (99.7%, 8.5/10, 17.0 h/week, $1,250): see
+    :func:`csconsole.formatting.figure`; ``metric`` gives its catalog precision."""
+    from csconsole.formatting import figure
+
+    return figure(value, unit, metric=metric)
 
 
 def fmt_pct(value: float) -> str:
-    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + " %"
+    from csconsole.formatting import percent
+
+    return percent(value, 1)
 
 
 def _level_rules(bands: Bands) -> tuple[tuple[str, str, float, float], ...]:
