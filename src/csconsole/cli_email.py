@@ -18,7 +18,7 @@ EXIT_OK = 0
 def cmd_email(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
     from csconsole.cli_health import _open, _today
-    from csconsole.emails import draft_for_client, write_eml
+    from csconsole.emails import draft_for_client, recipient_problem, write_eml
 
     with _open(args) as cache:
         draft = draft_for_client(
@@ -32,6 +32,9 @@ def cmd_email(args: argparse.Namespace) -> int:
     for problem in draft.problems:
         print(f"csconsole: warning: {problem}", file=sys.stderr)
     if args.out:
+        unwritable = recipient_problem(draft)
+        if unwritable:
+            print(f"csconsole: warning: {unwritable}", file=sys.stderr)
         path = write_eml(draft, Path(args.out))
         print(f"Draft to {draft.to} saved to {path}; open it in your mail program to send it.")
     else:
