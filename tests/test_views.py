@@ -14,6 +14,7 @@ from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.health import fmt_value
 from csconsole.models import Source, utcnow
 from csconsole.views.dashboard_view import ExplanationDialog, PanelBox
 from csconsole.views.main_window import MainWindow
@@ -168,8 +169,8 @@ def test_dashboard_explains_status_and_changes_month(
     assert "Yellow" in dialog.headline.text()
     adoption = next(row for row in dialog.reason_rows() if row[0] == "User adoption")
     _metric, actual, target, shortfall, rule, status, _since = adoption
-    assert (target, rule, status) == ("90 %", "Short of target", "▲ Yellow")
-    assert actual.endswith(" %") and shortfall.endswith(" %")
+    assert (target, rule, status) == (fmt_value(90, "%", "user_adoption"), "Short of target", "▲ Yellow")  # fmt: skip
+    assert actual.endswith("%") and shortfall.endswith("%")
     assert dialog.reasons.item(0, 0).toolTip()  # the reason in words
     assert dialog.moves.rowCount() >= 1  # what changed since last month
     previous = dash.month.findData("2026-06")

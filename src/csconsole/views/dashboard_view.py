@@ -43,7 +43,7 @@ from csconsole.dashboard import (
     build_dashboard,
     metric_series,
 )
-from csconsole.health import MARKS, fmt_value
+from csconsole.health import MARKS, fmt_pct, fmt_value
 from csconsole.views.import_dialog import sheet_path
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.table_state import restore_table, save_table, setup_columns
@@ -356,11 +356,12 @@ class ExplanationDialog(QDialog):
         self.reasons.setHorizontalHeaderLabels(self.REASON_HEADERS)
         for i, (reason, since) in enumerate(rows):
             unit = units.get(reason.metric or "", "")
-            target = "" if reason.target is None else fmt_value(reason.target, unit)
-            shortfall = "" if reason.shortfall is None else f"{reason.shortfall * 100:,.1f} %"
+            metric = reason.metric or None
+            target = "" if reason.target is None else fmt_value(reason.target, unit, metric)
+            shortfall = "" if reason.shortfall is None else fmt_pct(reason.shortfall)
             cells = (
                 _cell(reason.label, tip=reason.text),
-                _cell(fmt_value(reason.actual, unit), right=True),
+                _cell(fmt_value(reason.actual, unit, metric), right=True),
                 _cell(target, right=True),
                 _cell(shortfall, right=True),
                 _cell(RULE_WORDS.get(reason.rule, reason.rule), tip=reason.text),
@@ -375,12 +376,12 @@ class ExplanationDialog(QDialog):
         self.moves = QTableWidget(len(ex.moves), len(self.MOVE_HEADERS))
         self.moves.setHorizontalHeaderLabels(self.MOVE_HEADERS)
         for i, m in enumerate(ex.moves):
-            change = "" if m.change is None else ("+" if m.change >= 0 else "") + fmt_value(m.change, m.unit)  # fmt: skip
+            change = "" if m.change is None else ("+" if m.change >= 0 else "") + fmt_value(m.change, m.unit, m.metric)  # fmt: skip
             band = m.band_after if m.band_before == m.band_after else f"{m.band_before} → {m.band_after}"  # fmt: skip
             move_cells = (
                 _cell(m.label),
-                _cell(fmt_value(m.before, m.unit), right=True),
-                _cell(fmt_value(m.after, m.unit), right=True),
+                _cell(fmt_value(m.before, m.unit, m.metric), right=True),
+                _cell(fmt_value(m.after, m.unit, m.metric), right=True),
                 _cell(change, right=True),
                 _cell(band),
             )
