@@ -297,7 +297,7 @@ class AlertsView(QWidget):
         for column, width in ((C_LEFT, 175), (C_CLIENT, 220), (C_STATUS, 90), (C_ASSIGNED, 200)):
             self.table.setColumnWidth(column, width)
         self.table.setColumnWidth(C_RAISED, 130)
-        setup_columns(self.table, shrink=(C_CLIENT, C_ASSIGNED))
+        setup_columns(self.table)  # "Why" stretches: the columns fit without shrinking
 
         # protocol: heading, due time, assigned to, reasons, checklist
         self.heading = QLabel()

@@ -225,7 +225,7 @@ class PortfolioView(QWidget):
         # hundreds of clients the full scan blocked the GUI for half a second at each refresh.
         self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
-        self.fitter = setup_columns(self.table, shrink=(C_NAME,))
+        setup_columns(self.table)  # "Why" stretches: the columns fit without shrinking
         self._sized = False
         self._wanted_csm = ""
         self.table.doubleClicked.connect(
@@ -265,8 +265,6 @@ class PortfolioView(QWidget):
             self._sized = True
             self.table.resizeColumnsToContents()
             self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)  # fmt: skip
-            if self.fitter is not None:
-                self.fitter.fit()
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 

@@ -116,7 +116,8 @@ def setup_columns(
     table: QTableView, *, hidden: Iterable[int] = (), shrink: Iterable[int] = ()
 ) -> ColumnFitter | None:
     """Eliding cells, movable columns, and a header menu to show or hide each column; with
-    ``shrink``, those columns narrow so that every column stays in view."""
+    ``shrink``, those columns narrow so that every column stays in view. (A table with a
+    stretching column needs none: the stretch takes up the difference.)"""
     table.setItemDelegate(ElidingDelegate(table))
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
     header = table.horizontalHeader()
@@ -127,7 +128,11 @@ def setup_columns(
     for column in hidden:
         header.setSectionHidden(column, True)
     fitter = ColumnFitter(table, shrink) if shrink else None
-    table.setProperty("fitsWidth", fitter is not None)
+    stretches = any(
+        header.sectionResizeMode(c) == QHeaderView.ResizeMode.Stretch for c in range(header.count())
+    )
+    # Either way every shown column stays in view (the layout test checks this property).
+    table.setProperty("fitsWidth", fitter is not None or stretches)
     return fitter
 
 
