@@ -276,17 +276,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cache_help = "the cache file to use (default: $CSCONSOLE_CACHE or the user data folder)"
+    # Subcommands take --cache too, with no default of their own: a default there would
+    # overwrite the value given before the command ('csconsole --cache X status').
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--cache",
-        metavar="PATH",
-        help="the cache file to use (default: $CSCONSOLE_CACHE or the user data folder)",
-    )
+    common.add_argument("--cache", metavar="PATH", default=argparse.SUPPRESS, help=cache_help)
     parser = argparse.ArgumentParser(
         prog="csconsole",
         description="Client-success console. Without a command, opens the console window.",
-        parents=[common],
     )
+    parser.add_argument("--cache", metavar="PATH", help=cache_help)
     parser.add_argument("--version", action="version", version=f"csconsole {__version__}")
     parser.add_argument(
         "--self-test",
