@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import re
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.models import Source, utcnow
 from csconsole.sync import Syncer, SyncProgress, _Checker
+from csconsole.sync_lock import sync_lock
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 LATER = "2026-11-22 06:00:00.000000"
@@ -280,3 +285,29 @@ def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
         statuses = [r[0] for r in conn.execute("SELECT status FROM sync_runs ORDER BY id")]
         assert conn.execute("SELECT count(*) FROM samples").fetchone()[0] > 5000
     assert statuses == ["interrupted", "ok"]
+
+
+def test_a_second_sync_of_the_same_cache_says_who_runs_and_changes_nothing(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    """Two syncs at once set the same bad rows aside twice (fault 7)."""
+    insert(warehouse, "cs_metric_samples", [sample(9_000_001, "2026-11-18", "n/a")])
+    path = tmp_path / "c.sqlite"
+    with Cache.open(path) as cache:
+        add_source(cache, warehouse)
+    env = {**os.environ, "CSCONSOLE_CACHE": str(path)}
+    command = [sys.executable, "-m", "csconsole", "sync"]
+    with sync_lock(path):  # this process runs a sync
+        busy = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert busy.returncode == 1
+    assert re.match(
+        rf"csconsole: error: a sync is already running \(since \d\d:\d\d, pid {os.getpid()}\)",
+        busy.stderr,
+    ), busy.stderr
+    assert len(busy.stderr.strip().splitlines()) == 1
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM sync_runs").fetchone()[0] == 0
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] == 1

@@ -32,6 +32,7 @@ from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog
 from csconsole.errors import CacheError, Cancelled, KnownError, SourceError, scrub
 from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
+from csconsole.sync_lock import sync_lock
 from csconsole.warehouse import (
     CLIENTS,
     INCIDENTS,
@@ -636,7 +637,13 @@ class Syncer:
             return {key: client_id for key, client_id in rows}
 
     def sync(self, source: Source, *, password: str | None = None) -> SyncSummary:
-        """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``)."""
+        """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``).
+
+        Raises SyncBusyError when another sync of the same cache is running."""
+        with sync_lock(self.cache.path):
+            return self._sync(source, password=password)
+
+    def _sync(self, source: Source, *, password: str | None) -> SyncSummary:
         summary = SyncSummary(source=source.name)
         started = time.perf_counter()
         secrets = [password or ""]
