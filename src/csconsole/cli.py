@@ -356,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csconsole.cli_report import add_report_command
 
     add_report_command(sub, common)
+    from csconsole.cli_cache import add_cache_commands
+
+    add_cache_commands(sub, common)
     return parser
 
 
@@ -380,6 +383,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        message = _cache_failure(exc, args)
+        if message is None:
+            raise  # a bug: the traceback is wanted
+        log.warning("cache failure in %s", args.command, exc_info=True)
+        print(f"csconsole: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _cache_failure(exc: Exception, args: argparse.Namespace) -> str | None:
+    """One line for a SQLite failure of the cache met in the middle of a command (a page
+    found damaged, the disk full), or None when ``exc`` is something else."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, sqlite3.DatabaseError) or isinstance(
+        orig, sqlite3.ProgrammingError | sqlite3.InterfaceError
+    ):
+        return None
+    text = str(orig).lower()
+    known = ("malformed", "not a database", "disk", "full", "locked", "busy", "readonly")
+    if not any(word in text for word in known):
+        return None
+    from csconsole.cache import describe_db_error
+
+    return describe_db_error(orig, path=_cache_path(args))
 
 
 if __name__ == "__main__":
