@@ -12,11 +12,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csconsole import __version__, clock
+from csconsole import __version__
 from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
@@ -89,13 +88,14 @@ def _source_password(source: Source, args: argparse.Namespace) -> str | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
+    from csconsole.cli_health import _today
     from csconsole.demo import generate_demo
     from csconsole.paths import demo_warehouse_path
     from csconsole.settings import Settings
     from csconsole.sources import ensure_demo_source
     from csconsole.sync import Syncer
 
-    today = date.fromisoformat(args.today) if args.today else clock.today()
+    today = _today(args)
     with _open_cache(args) as cache:
         if args.if_empty:
             with cache.engine.connect() as conn:
@@ -124,10 +124,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
+    from csconsole.cli_health import _today, evaluate_after_sync
     from csconsole.settings import Settings
     from csconsole.sources import get_source, list_sources
     from csconsole.sync import Syncer
 
+    today = _today(args) if args.today else None
     with _open_cache(args) as cache:
         sources = [get_source(cache, args.source)] if args.source else list_sources(cache)
         if not sources:
@@ -152,9 +154,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 stream = sys.stdout if summary.status == "ok" else sys.stderr
                 print(summary.text(), file=stream)
         if failed < len(results):
-            from csconsole.cli_health import evaluate_after_sync
-
-            today = date.fromisoformat(args.today) if args.today else None
             evaluate_after_sync(cache, today=today, quiet=args.json)
         if args.json:
             print(json.dumps([s.as_json() for s in results], indent=2, ensure_ascii=False))
