@@ -90,10 +90,11 @@ def test_an_empty_schema_version_is_one_clear_line(
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM alembic_version")
     conn.close()
-    code, _, err = run(capsys, "--cache", str(path), "status")
-    assert code == 1
-    assert len(err.strip().splitlines()) == 1
-    assert "schema version is missing" in err and "cache recover" in err
+    for command in COMMANDS:
+        code, _, err = run(capsys, "--cache", str(path), *command)
+        assert code == 1, command
+        assert len(err.strip().splitlines()) == 1, (command, err)
+        assert "schema version is missing" in err and "cache recover" in err
 
 
 def test_a_damaged_cache_is_one_line_on_every_command(
