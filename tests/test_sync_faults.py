@@ -311,3 +311,34 @@ def test_a_second_sync_of_the_same_cache_says_who_runs_and_changes_nothing(
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] == 1
+
+
+def dump_samples(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return conn.execute("SELECT * FROM samples ORDER BY 1, 2, 3").fetchall()
+
+
+def test_ctrl_c_in_an_import_says_interrupted_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    synced_demo_file: Path,
+    interrupt_second_sample_batch: None,
+) -> None:
+    path = tmp_path / "c.sqlite"
+    shutil.copy(synced_demo_file, path)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Week,Uptime\n2026-10-05,99.9\n", encoding="utf-8")
+    assert main(["import", str(sheet), "--cache", str(path), "--client", "CL-001"]) == 0
+    with sqlite3.connect(path) as conn:
+        before = dump_samples(conn)
+    conn.close()
+    sheet.write_text("Week,Uptime\n2026-10-12,99.8\n", encoding="utf-8")
+    code = main(["import", str(sheet), "--cache", str(path), "--client", "CL-001"])
+    _out, err = capsys.readouterr()
+    assert code == 130
+    assert err.strip() == "csconsole: interrupted", err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert dump_samples(conn) == before
+        statuses = [r[0] for r in conn.execute("SELECT status FROM sync_runs ORDER BY id")]
+    conn.close()
+    assert statuses[-2:] == ["ok", "interrupted"]

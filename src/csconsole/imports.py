@@ -1035,6 +1035,11 @@ def _commit(
             summary.status, summary.message = "failed", message
             _finish_quietly(cache, summary)
         raise CacheError(message) from None
+    except KeyboardInterrupt:  # Ctrl-C: the transaction is rolled back, the run says so
+        if summary.run_id is not None:
+            summary.status, summary.message = "interrupted", "interrupted (Ctrl-C); nothing written"
+            _finish_quietly(cache, summary)
+        raise
     _total(report)
     # The plan was read in the write transaction, so it matches the upsert; the upsert's
     # own counts are still the ones reported.
