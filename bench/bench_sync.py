@@ -156,12 +156,12 @@ def build_warehouse(path: Path, rows: int, today: date, *, bad_every: int = 0) -
                 "CREATE INDEX cs_metric_samples_sync ON cs_metric_samples (updated_at, sample_id);"
             )
         conn.executemany(
-            "INSERT INTO cs_clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO cs_clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     key, f"Bench client {i + 1}", tiers[i % len(tiers)], 2500.0,
                     (weeks[0] - timedelta(days=60)).isoformat(), "Maya Okafor", "Tom Lindqvist",
-                    "Alex Smith", f"alex@client{i + 1}.example", 10, 55.0, 75.0,
+                    "Alex Smith", f"alex@client{i + 1}.example", 10, 55.0, 75.0, 0.0,
                     created.strftime(TIMESTAMP_FORMAT),
                 )
                 for i, key in enumerate(keys)

@@ -19,14 +19,26 @@ def add_client(
     hourly_rate: float = 50.0,
     cost_per_error: float = 100.0,
     targets: dict[str, float] | None = None,
+    setup_fee: float = 0.0,
+    team_size: int = 10,
 ) -> int:
     with cache.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO clients (key, name, tier, package_value, start_date, csm, technical_lead, "
-            "contact_name, contact_email, team_size, hourly_rate, cost_per_error, synced_at) "
-            "VALUES (?, ?, ?, ?, ?, 'Maya', 'Tom', 'Alex', 'alex@example.com', 10, ?, ?, "
-            "'2026-01-01 00:00:00.000000')",
-            (key, name, tier, package_value, start.isoformat(), hourly_rate, cost_per_error),
+            "contact_name, contact_email, team_size, hourly_rate, cost_per_error, setup_fee, "
+            "synced_at) VALUES (?, ?, ?, ?, ?, 'Maya', 'Tom', 'Alex', 'alex@example.com', ?, ?, ?, "
+            "?, '2026-01-01 00:00:00.000000')",
+            (
+                key,
+                name,
+                tier,
+                package_value,
+                start.isoformat(),
+                team_size,
+                hourly_rate,
+                cost_per_error,
+                setup_fee,
+            ),
         )
         client_id = int(
             conn.exec_driver_sql("SELECT id FROM clients WHERE key = ?", (key,)).scalar_one()

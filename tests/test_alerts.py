@@ -140,7 +140,7 @@ def test_cli_status_json_shape(demo_cache, capsys) -> None:  # type: ignore[no-u
     first = data["clients"][0]
     assert set(first) == {
         "client", "month", "complete", "status", "rating", "previous_rating", "trend",
-        "reasons", "kpis", "incidents", "bands", "evaluated_at",
+        "reasons", "kpis", "incidents", "bands", "evaluated_at", "rules_version",
     }  # fmt: skip
     assert first["status"] == "red"  # worst first
     assert set(first["reasons"][0]) == {
@@ -152,10 +152,12 @@ def test_cli_status_json_shape(demo_cache, capsys) -> None:  # type: ignore[no-u
         "target",
         "shortfall",
         "text",
+        "rules",
+        "ref",
     }
     assert set(first["kpis"][0]) == {
         "metric", "label", "unit", "direction", "value", "target", "variance", "shortfall",
-        "band", "previous", "carried_from",
+        "band", "previous", "carried_from", "mark",
     }  # fmt: skip
     code, out, _ = run(
         capsys, "alerts", "--json", "--cache", str(demo_cache.path), "--today", TODAY.isoformat()

@@ -178,3 +178,91 @@ def test_session_rolls_back_on_error(cache: Cache) -> None:
         raise RuntimeError("boom")
     with cache.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM sources").scalar_one() == 0
+
+
+def _v1_evaluation(month: str, satisfaction: float, adoption: float) -> dict[str, object]:
+    """A status_history row as csconsole wrote it before rating version 2."""
+    kpi = {"unit": "%", "direction": "higher", "variance": None, "previous": None,
+           "carried_from": None}  # fmt: skip
+    return {
+        "client": {"key": "CL-007", "name": "Café", "tier": "essential"},
+        "month": month, "complete": True, "status": "red", "rating": 9.5,
+        "previous_rating": 9.4, "trend": "steady",
+        "reasons": [
+            {"rule": "shortfall", "status": "red", "metric": "satisfaction",
+             "label": "Client satisfaction", "actual": satisfaction, "target": 8.5,
+             "shortfall": 0.2, "text": "old text"},
+            {"rule": "satisfaction", "status": "red", "metric": "satisfaction",
+             "label": "Client satisfaction", "actual": satisfaction, "target": 7.0,
+             "shortfall": None, "text": "old text"},
+        ],
+        "kpis": [
+            {**kpi, "metric": "satisfaction", "label": "Client satisfaction", "unit": "/10",
+             "value": satisfaction, "target": 8.5, "shortfall": None, "band": "red"},
+            {**kpi, "metric": "user_adoption", "label": "User adoption", "value": adoption,
+             "target": 90.0, "shortfall": None, "band": "green"},
+        ],
+        "incidents": [], "bands": {}, "evaluated_at": "2026-10-01T00:00:00+00:00",
+    }  # fmt: skip
+
+
+def test_upgrade_re_rates_history_and_moves_imported_weeks(tmp_path: Path) -> None:
+    """Migration 0006: stored months are re-judged by the version-2 rules from the inputs
+    they kept, and weekly values an older import wrote become Monday-based sheet values."""
+    import json
+
+    path = tmp_path / "old.sqlite"
+    engine = cache_engine(path)
+    upgrade(engine, path=path, revision="0005")
+    with engine.begin() as conn:
+        client = {**FIRST_REVISION_ROWS["clients"], "source_id": None}
+        conn.execute(
+            text(
+                f"INSERT INTO clients ({', '.join(client)}) VALUES ({', '.join(f':{c}' for c in client)})"
+            ),
+            client,
+        )
+        for month, sat, adoption in (("2026-09", 6.5, 90.0), ("2026-10", 8.0, 90.0)):
+            conn.exec_driver_sql(
+                "INSERT INTO status_history (client_id, month, status, rating, complete, "
+                "evaluated_at, evaluation_json) VALUES (7, ?, 'red', 9.5, 1, "
+                "'2026-10-01 00:00:00.000000', ?)",
+                (month, json.dumps(_v1_evaluation(month, sat, adoption))),
+            )
+        # Imported (no source) on Sunday 1 November: its week starts Monday 26 October.
+        conn.exec_driver_sql(
+            "INSERT INTO samples VALUES (7, 'time_saved', '2026-11-01', 'week', 17.0, NULL), "
+            "(7, 'uptime', '2026-11-02', 'day', 99.0, NULL), "
+            "(7, 'uptime', '2026-11-03', 'week', 98.0, 1)"
+        )
+    engine.dispose()
+
+    with Cache.open(path) as cache, cache.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT month, status, rating, evaluation_json FROM status_history ORDER BY month"
+        ).all()
+        sheet = conn.exec_driver_sql(
+            "SELECT metric, period_start, grain, value FROM sheet_values"
+        ).all()
+        samples = conn.exec_driver_sql(
+            "SELECT metric, period_start, source_id FROM samples ORDER BY period_start"
+        ).all()
+    sept, octo = (json.loads(r[3]) for r in rows)
+    # September: satisfaction 6.5 is red (23.5 % short and below 7): one reason;
+    # its score is 4 − 4·(0.235 − 0.2)/0.2 = 3.3; mean(3.3, 10) = 6.65, capped at 3.9
+    assert (rows[0][1], rows[0][2]) == ("red", 3.9)
+    assert len(sept["reasons"]) == 1 and sept["reasons"][0]["rules"] == [
+        "shortfall",
+        "satisfaction",
+    ]
+    assert sept["trend"] == "new" and sept["rules_version"] == 2
+    # October: 8.0 is 5.9 % short (score 8.24) and at or below 8.5: yellow, capped at 6.9;
+    # the trend compares with September's re-rated 3.9
+    assert (rows[1][1], rows[1][2]) == ("yellow", 6.9)
+    assert (octo["previous_rating"], octo["trend"]) == (3.9, "up")
+    assert [k["mark"] for k in octo["kpis"]] == ["yellow", "met"]
+    assert [tuple(r) for r in sheet] == [("time_saved", "2026-10-26", "week", 17.0)]
+    assert [tuple(r) for r in samples] == [
+        ("uptime", "2026-11-02", None),
+        ("uptime", "2026-11-03", 1),
+    ]

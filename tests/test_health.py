@@ -250,33 +250,140 @@ def test_month_edges() -> None:
             parse_month(bad)
 
 
-def test_rating_and_trend() -> None:
-    on_target = [
-        MetricInput("a", "a", "%", "higher", 90, 90),
-        MetricInput("b", "b", "%", "lower", 0.5, 0.5),
-    ]
-    assert assess(metrics=on_target, incidents=[], bands=BANDS).rating == 9.1
-    better = [
-        MetricInput("a", "a", "%", "higher", 90, 99),
-        MetricInput("b", "b", "%", "lower", 0.5, 0.5 / 1.1),
-    ]
-    assert assess(metrics=better, incidents=[], bands=BANDS).rating == 10.0
-    assert rating_of([1.1, 1.1, 0.0]) == round(10 * (2.2 / 3) / 1.1, 1)
+# --- rating version 2 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("d", "score"),
+    [
+        # on or above target
+        (-0.5, 10.0),
+        (0.0, 10.0),
+        # inside the green band: 10 − 3·d/g
+        (0.05, 8.5),
+        # the yellow edge scores 7, the red edge 4, twice the red edge 0
+        (0.10, 7.0),
+        (0.15, 5.5),
+        (0.20, 4.0),
+        (0.30, 2.0),
+        (0.40, 0.0),
+        (0.90, 0.0),
+    ],
+)
+def test_score_of_each_band_edge(d: float, score: float) -> None:
+    from csconsole.health import score_of
+
+    assert score_of(d, BANDS) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "rating"),
+    [
+        # green on target: 10; one metric 5 % short of 90 (85.5): mean(10, 8.5) = 9.25 → 9.3
+        ([90, 90], "green", 10.0),
+        ([90, 85.5], "green", 9.3),
+        # one metric exactly 10 % short (81) is yellow: mean(10, 7) = 8.5, capped at 6.9
+        ([90, 81], "yellow", 6.9),
+        # 15 % short (76.5): mean(10, 5.5) = 7.75, capped at 6.9; both 15 % short: 5.5
+        ([76.5, 76.5], "yellow", 5.5),
+        # 20 % short (72) is still yellow: mean(4, 4) = 4.0
+        ([72, 72], "yellow", 4.0),
+        # 30 % short (63) is red: mean(10, 2) = 6, capped at 3.9; both 30 % short: 2.0
+        ([90, 63], "red", 3.9),
+        ([63, 63], "red", 2.0),
+        ([30, 30], "red", 0.0),
+    ],
+)
+def test_rating_v2_is_capped_by_status(values: list[float], status: str, rating: float) -> None:
+    metrics = [metric(f"m{i}", 90, v) for i, v in enumerate(values)]
+    a = assess(metrics=metrics, incidents=[], bands=BANDS)
+    assert (a.status, a.rating) == (status, rating)
+
+
+def test_rating_v2_caps_for_incidents_and_rounds_half_up() -> None:
+    on_target = [metric("user_adoption", 90, 95)]
+    critical = IncidentInput("INC-1", "critical", "Orders stopped", "2026-11-14 09:00:00")
+    minor = IncidentInput("INC-2", "minor", "Slow export", "2026-11-14 09:00:00")
+    assert assess(metrics=on_target, incidents=[critical], bands=BANDS).rating == 3.9
+    assert assess(metrics=on_target, incidents=[minor], bands=BANDS).rating == 6.9
+    # a no-data metric makes the client yellow but does not count in the mean
+    a = assess(
+        metrics=[metric("a", 80, 80), metric("b", 80, 78), metric("c", 80, None)],
+        incidents=[],
+        bands=BANDS,
+    )
+    assert (a.status, a.rating) == ("yellow", 6.9)
+    # half up, not half to even: 6.85 → 6.9 and 0.25 → 0.3
+    # scores 10 and 7.7 average 8.85, which Python's round() makes 8.8
+    assert rating_of([0.0, 0.23 / 3], status="green", bands=BANDS) == 8.9
+    from csconsole.health import round_half_up
+
+    assert (round_half_up(6.85), round_half_up(0.25), round_half_up(9.95)) == (6.9, 0.3, 10.0)
+    assert rating_of([], status="green", bands=BANDS) is None
     assert shortfall(actual=0, target=0, direction="lower") == 0.0
 
 
 @pytest.mark.parametrize(
     ("rating", "previous", "expected"),
     [
-        (9.3, 9.0, "steady"),
-        (8.7, 9.0, "steady"),
-        (9.4, 9.0, "up"),
-        (8.6, 9.0, "down"),
-        (9.0, None, None),
+        (9.5, 9.0, "up"),  # exactly +0.5
+        (9.4, 9.0, "steady"),
+        (8.5, 9.0, "down"),  # exactly −0.5
+        (8.6, 9.0, "steady"),
+        (2.0, 6.9, "down"),
+        (9.0, None, "new"),
     ],
 )
 def test_trend(rating: float, previous: float | None, expected: str | None) -> None:
     assert trend_of(rating, previous) == expected
+    assert trend_of(None, previous) is None
+
+
+def test_one_reason_per_metric_names_every_rule_broken() -> None:
+    """Satisfaction 6.5 against 8.5: 23.5 % short (red) and below 7 (red): one reason."""
+    a = assess(metrics=[metric("satisfaction", 8.5, 6.5)], incidents=[], bands=BANDS)
+    assert len(a.reasons) == 1
+    (reason,) = a.reasons
+    assert (reason.status, reason.rule, reason.rules) == (
+        "red",
+        "shortfall",
+        ("shortfall", "satisfaction"),
+    )
+    assert reason.text == "satisfaction 6.5/10 is 23.5 % short of target 8.5/10 and below 7/10"
+    # 8.0: 5.9 % short (green by shortfall) but at or below 8.5 (yellow): one yellow reason
+    a = assess(metrics=[metric("satisfaction", 8.5, 8.0)], incidents=[], bands=BANDS)
+    (reason,) = a.reasons
+    assert (reason.status, reason.rule, reason.rules) == (
+        "yellow",
+        "satisfaction",
+        ("satisfaction",),
+    )
+    assert reason.text == "satisfaction 8/10 is at or below 8.5/10"
+
+
+@pytest.mark.parametrize(
+    ("target", "value", "mark", "words"),
+    [
+        (99.8, 99.8, "met", "on target"),
+        (99.8, 100.0, "met", "on target"),
+        (99.8, 98.63, "tolerance", "within tolerance (1.2 % short)"),
+        (90, 81, "yellow", "needs attention"),
+        (90, 60, "red", "off target"),
+        (90, None, "no data", "no data"),
+        (None, 50, "tracked", "tracked"),
+    ],
+)
+def test_marks_do_not_flatter(
+    target: float | None, value: float | None, mark: str, words: str
+) -> None:
+    a = assess(metrics=[metric("integration_uptime", target, value)], incidents=[], bands=BANDS)
+    (kpi,) = a.kpis
+    assert (kpi.mark, kpi.mark_text()) == (mark, words)
+
+
+def test_lower_is_better_within_tolerance_says_above() -> None:
+    a = assess(metrics=[metric("error_rate", 0.5, 0.52)], incidents=[], bands=BANDS)
+    assert a.kpis[0].mark_text() == "within tolerance (4 % above)"
 
 
 def test_explain_new_and_cleared_reasons() -> None:
@@ -308,11 +415,8 @@ def test_explain_new_and_cleared_reasons() -> None:
 
     before, after = ev("2026-09", 80, 9.0), ev("2026-10", 95, 6.5)
     result = explain(after, before)
-    assert {r.key for r in result.new_reasons} == {
-        ("satisfaction", "satisfaction"),
-        ("shortfall", "satisfaction"),
-    }
-    assert {r.key for r in result.cleared_reasons} == {("shortfall", "user_adoption")}
+    assert {r.key for r in result.new_reasons} == {"satisfaction"}
+    assert {r.key for r in result.cleared_reasons} == {"user_adoption"}
     moves = {m.metric: m for m in result.moves}
     assert moves["satisfaction"].change == pytest.approx(-2.5)
     assert (moves["user_adoption"].band_before, moves["user_adoption"].band_after) == (
@@ -363,59 +467,111 @@ def test_seed_001_roi_framework() -> None:
     assert round(roi * 100) != 98_567
 
 
-def test_hand_worked_roi(cache) -> None:  # type: ignore[no-untyped-def]
-    """A client at $50/h, $100 per error, package $1,000, started January 2026.
+def _roi_client(cache, *, setup_fee: float = 0.0) -> None:  # type: ignore[no-untyped-def]
+    """A client paying $1,000 a month, at $50/h and $100 per error, started December 2025.
 
-    January: time saved 10 + 12 + 8 + 10 h (weeks starting 5, 12, 19, 26 Jan; the last
-      runs into February but counts in January) = 40 h × $50 = $2,000;
-      errors prevented 3 + 2 + 1 + 4 = 10 × $100 = $1,000;
-      revenue direct $1,000 × 0.9 + assisted $400 × 0.5 + influenced $200 × 0.25 = $1,150;
-      value $4,150; costs $100 → monthly ROI (4,150 − 100) / 100 = 40.5 (4,050 %);
-      cumulative (4,150 − 1,000 − 100) / (1,000 + 100) = 3,050 / 1,100 = 2.7727;
-      cumulative value 4,150 ≥ 1,100 → payback in January, month 1.
-    February: time saved 10 h (week of 2 Feb) = $500; costs $100; ROI (500 − 100)/100 = 4.0;
-      cumulative value 4,650, costs 200 → (4,650 − 1,000 − 200) / 1,200 = 2.875;
-      year to date (4,650 − 200) / 200 = 22.25.
+    December: time saved 4 h in each of the five weeks (1, 8, 15, 22, 29 Dec) = 20 h
+      × $50 = $1,000; system costs $100.
+    January: time saved 10 + 12 + 8 + 10 h (weeks of 5, 12, 19, 26 Jan; the last runs
+      into February but counts in January) = 40 h = $2,000; errors prevented 3 + 2 + 1
+      + 4 = 10 × $100 = $1,000; revenue $1,000 × 0.9 + $400 × 0.5 + $200 × 0.25 =
+      $1,150; value $4,150; system costs $100.
+    February: 10 h in each of the four weeks (2, 9, 16, 23 Feb) = 40 h = $2,000;
+      system costs $100.
     """
-    cid = add_client(cache, start=date(2026, 1, 1))
-    add_samples(
-        cache,
-        cid,
-        weekly(
-            "time_saved",
-            ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02"],
-            [10, 12, 8, 10, 10],
-        ),
-    )
-    add_samples(
-        cache,
-        cid,
-        weekly(
-            "errors_prevented",
-            ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"],
-            [3, 2, 1, 4],
-        ),
-    )
+    cid = add_client(cache, start=date(2025, 12, 1), setup_fee=setup_fee)
+    add_samples(cache, cid, weekly(
+        "time_saved",
+        ["2025-12-01", "2025-12-08", "2025-12-15", "2025-12-22", "2025-12-29",
+         "2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26",
+         "2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"],
+        [4, 4, 4, 4, 4, 10, 12, 8, 10, 10, 10, 10, 10],
+    ))  # fmt: skip
+    add_samples(cache, cid, weekly(
+        "errors_prevented", ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"], [3, 2, 1, 4]
+    ))  # fmt: skip
     add_samples(cache, cid, [
         ("revenue_direct", "2026-01-01", "month", 1000), ("revenue_assisted", "2026-01-01", "month", 400),
-        ("revenue_influenced", "2026-01-01", "month", 200), ("system_costs", "2026-01-01", "month", 100),
-        ("system_costs", "2026-02-01", "month", 100),
+        ("revenue_influenced", "2026-01-01", "month", 200), ("system_costs", "2025-12-01", "month", 100),
+        ("system_costs", "2026-01-01", "month", 100), ("system_costs", "2026-02-01", "month", 100),
     ])  # fmt: skip
-    engine = HealthEngine(cache, _catalog(), today=date(2026, 3, 10))
-    client = engine.find_client("test client")
-    report = client_roi(cache, client=client, month=parse_month("2026-02"))
-    jan, feb = report.trend
-    assert (jan.hours_saved, jan.time_savings_value) == (40, 2000)
-    assert jan.error_prevention_value == 1000
+
+
+def _roi(cache, month: str, today: date = date(2026, 3, 10)):  # type: ignore[no-untyped-def]
+    engine = HealthEngine(cache, _catalog(), today=today)
+    return client_roi(
+        cache, client=engine.find_client("test client"), month=parse_month(month), today=today
+    )
+
+
+def test_hand_worked_roi_without_setup_fee(cache) -> None:  # type: ignore[no-untyped-def]
+    """Investment each month = fee $1,000 + system costs $100 = $1,100.
+
+    December: (1,000 − 1,100) / 1,100 = −9.09 %; cumulative 1,000 vs 1,100: not paid back.
+    January: (4,150 − 1,100) / 1,100 = 277.27 %; cumulative 5,150 ≥ 2,200: payback in
+      January, month 2 after start.
+    February: (2,000 − 1,100) / 1,100 = 81.82 %; cumulative (7,150 − 3,300) / 3,300 =
+      116.67 %; year to date (Jan + Feb) (6,150 − 2,200) / 2,200 = 179.55 %.
+    Projected annual return (three complete months): (−100 + 3,050 + 900) / 3 × 12 = 15,400.
+    Return on running costs (internal), January: (4,150 − 100) / 100 = 4,050 %.
+    """
+    _roi_client(cache)
+    report = _roi(cache, "2026-02")
+    dec, jan, feb = report.trend
+    assert (dec.value, dec.fee, dec.setup_fee, dec.investment) == (1000, 1000, 0, 1100)
+    assert dec.roi == pytest.approx(-100 / 1100)
+    assert (jan.hours_saved, jan.time_savings_value, jan.error_prevention_value) == (40, 2000, 1000)
     assert jan.revenue_attribution == pytest.approx(1150)
-    assert jan.value == pytest.approx(4150) and jan.roi == pytest.approx(40.5)
-    assert jan.cumulative_roi == pytest.approx(3050 / 1100)
-    assert (feb.hours_saved, feb.value, feb.roi) == (10, 500, pytest.approx(4.0))
-    assert feb.cumulative_roi == pytest.approx(2.875)
-    assert report.ytd_roi == pytest.approx(22.25)
-    assert (report.payback_month, report.payback_months) == ("2026-01", 1)
+    assert jan.value == pytest.approx(4150) and jan.roi == pytest.approx(3050 / 1100)
+    assert jan.running_cost_return == pytest.approx(40.5)
+    assert (feb.value, feb.roi) == (2000, pytest.approx(900 / 1100))
+    assert feb.cumulative_roi == pytest.approx(3850 / 3300)
+    assert report.ytd_roi == pytest.approx(3950 / 2200)
+    assert (report.payback_month, report.payback_months) == ("2026-01", 2)
+    assert report.projected_annual_return == pytest.approx(15_400)
     data = report.as_json()
-    assert data["month"] == "2026-02" and len(data["trend"]) == 2
+    assert data["month"] == "2026-02" and len(data["trend"]) == 3
+    assert data["inputs"]["monthly_fee"] == 1000 and data["payback_target_months"] == 6
+    assert data["trend"][1]["running_cost_return"] == pytest.approx(40.5)
+
+
+def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyped-def]
+    """The same client with a $3,000 setup fee, paid in December (its start month).
+
+    December: investment 1,000 + 3,000 + 100 = 4,100; ROI (1,000 − 4,100) / 4,100 = −75.61 %.
+    January: cumulative 5,150 < 5,200: not yet paid back.
+    February: cumulative 7,150 ≥ 6,300: payback in February, month 3 after start;
+      cumulative ROI (7,150 − 6,300) / 6,300 = 13.49 %. Year to date is unchanged (the
+      setup fee fell in 2025). Projected: (−3,100 + 3,050 + 900) / 3 × 12 = 3,400.
+    """
+    _roi_client(cache, setup_fee=3000)
+    report = _roi(cache, "2026-02")
+    dec, jan, feb = report.trend
+    assert (dec.setup_fee, dec.investment) == (3000, 4100)
+    assert dec.roi == pytest.approx(-3100 / 4100)
+    assert jan.cumulative_value < jan.cumulative_investment
+    assert feb.cumulative_roi == pytest.approx(850 / 6300)
+    assert (report.payback_month, report.payback_months) == ("2026-02", 3)
+    assert report.ytd_roi == pytest.approx(3950 / 2200)
+    assert report.projected_annual_return == pytest.approx(3_400)
+
+
+def test_year_to_date_roi_starts_again_in_january(cache) -> None:  # type: ignore[no-untyped-def]
+    _roi_client(cache, setup_fee=3000)
+    december, january = _roi(cache, "2025-12"), _roi(cache, "2026-01")
+    # December's year to date is December alone (the start month); January's is January alone.
+    assert december.ytd_roi == pytest.approx(-3100 / 4100)
+    assert january.ytd_roi == pytest.approx(3050 / 1100)
+    assert january.current.cumulative_roi == pytest.approx((5150 - 5200) / 5200)
+
+
+def test_month_to_date_counts_the_fee_pro_rata(cache) -> None:  # type: ignore[no-untyped-def]
+    _roi_client(cache)
+    report = _roi(cache, "2026-03", today=date(2026, 3, 10))
+    assert report.current.fee == pytest.approx(1000 * 10 / 31)
+    assert not report.current.complete
+    # The projection still averages the three complete months before it.
+    assert report.projected_annual_return == pytest.approx(15_400)
 
 
 def _catalog():  # type: ignore[no-untyped-def]

@@ -28,7 +28,8 @@ SEED_ROWS = [
     ["3", "99.9%", "15 hrs", "1", "8.8/10", "Minor optimization"],
     ["4", "99.7%", "18 hrs", "0", "9.2/10", "Exceeding targets"],
 ]
-SEED_WEEKS = ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-22"]
+#: Weeks are Monday-based: October 2026 starts on a Thursday, so week 1 is Monday the 5th.
+SEED_WEEKS = ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
 
 
 # --- helpers --------------------------------------------------------------------
@@ -89,11 +90,13 @@ def run_import(
 
 
 def samples(cache: Cache) -> dict[tuple[str, str], float]:
+    """The typed (sheet) values of the cache, all weekly; an import writes no warehouse sample."""
     with cache.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT metric, period_start, value, grain, source_id FROM samples"
+            "SELECT metric, period_start, value, grain FROM sheet_values"
         ).all()
-    assert all(row[3] == "week" and row[4] is None for row in rows)
+        assert conn.exec_driver_sql("SELECT count(*) FROM samples").scalar_one() == 0
+    assert all(row[3] == "week" for row in rows)
     return {(str(r[0]), str(r[1])): float(r[2]) for r in rows}
 
 
@@ -146,7 +149,8 @@ def test_seed_sheet_imports_sixteen_samples_and_four_notes(
     text = report.text()
     assert text.startswith("Imported 4 weeks for Northwind Traders (CL-001): 16 inserted")
     assert "4 notes" in text
-    assert "week N starts on day 1 + 7×(N−1)" in text and "October 2026" in text
+    assert "week 1 starts on the first Monday on or after the 1st" in text
+    assert "October 2026" in text and "(week 1 = 2026-10-05)" in text
 
 
 def test_reimport_changes_nothing_and_the_history_shows_it(
@@ -194,7 +198,9 @@ def test_dry_run_reports_and_leaves_the_cache_untouched(
 ) -> None:
     path = write_csv(tmp_path / "tracking.csv", [HEADER, *SEED_ROWS])
     run_import(clients, catalog, path, month="2026-10")
-    changed = [row[:] for row in SEED_ROWS] + [["5", "99.0%", "14 hrs", "2", "8/10", "New week"]]
+    changed = [row[:] for row in SEED_ROWS] + [
+        ["2026-11-02", "99.0%", "14 hrs", "2", "8/10", "New week"]
+    ]
     changed[0][2] = "20 hrs"
     write_csv(path, [HEADER, *changed])
     files = [clients.path, clients.path.with_name(clients.path.name + "-wal")]
@@ -307,7 +313,6 @@ def test_blank_cells_write_nothing(
         ("Uptime%", "99.8 hrs", "is not a percentage"),
         ("Uptime%", "nan", "is not a percentage"),
         ("Time Saved", "16 days", "'16 days' is not a number of hours like 16 hrs"),
-        ("Time Saved", "200 hrs", "is above 168"),
         ("Errors", "1.5", "'1.5' is not a whole number"),
         ("Errors", "-2", "Errors -2 count is below 0"),
         ("Satisfaction", "4/5", "'4/5' is not a score out of 10"),
@@ -363,16 +368,20 @@ def test_a_long_list_of_problems_is_capped(
 @pytest.mark.parametrize(
     ("cell", "month", "expected"),
     [
-        ("1", "2026-10", "2026-10-01"),
-        ("2", "2026-10", "2026-10-08"),
-        ("Week 3", "2026-10", "2026-10-15"),
-        ("W4", "2026-10", "2026-10-22"),
-        ("wk 5", "2026-10", "2026-10-29"),
-        ("5", "2024-02", "2024-02-29"),  # a leap February has a 29th
+        # week N: the first Monday on or after the 1st + 7×(N − 1) days
+        ("1", "2026-10", "2026-10-05"),
+        ("2", "2026-10", "2026-10-12"),
+        ("Week 3", "2026-10", "2026-10-19"),
+        ("W4", "2026-10", "2026-10-26"),
+        ("wk 5", "2026-08", "2026-08-31"),  # August 2026 has five Mondays
+        ("1", "2026-06", "2026-06-01"),  # June 2026 starts on a Monday
+        # a dated week moves to the Monday of its week
         ("2026-10-05", None, "2026-10-05"),
+        ("2026-10-08", None, "2026-10-05"),
+        ("2026-11-01", None, "2026-10-26"),  # a Sunday: its week started in October
         ("2026-10-05", "2026-09", "2026-10-05"),  # --month only applies to week numbers
         ("2026-10-05 00:00:00", None, "2026-10-05"),
-        ("2026-11-22", None, "2026-11-22"),  # today's week may start today
+        ("2026-11-22", None, "2026-11-16"),  # today is a Sunday: this week's Monday
     ],
 )
 def test_week_cells(
@@ -387,14 +396,19 @@ def test_week_cells(
 @pytest.mark.parametrize(
     ("cell", "month", "reason"),
     [
-        ("5", "2026-02", "week 5 of February 2026 would start on 2026-03-01, after the month ends"),
+        (
+            "5",
+            "2026-10",
+            "week 5 of October 2026 would start on 2026-11-02, after the month "
+            "ends (October 2026 has 4 Mondays)",
+        ),
         ("6", "2026-10", "6 is not a week of a month (1–5) or a date"),
         ("0", "2026-10", "0 is not a week of a month (1–5)"),
         ("05/10/2026", None, "'05/10/2026' is ambiguous"),
         ("2026-02-30", None, "'2026-02-30' is not a real date"),
         ("last week", None, "'last week' is not a week number (1–5) or a date (YYYY-MM-DD)"),
         ("2026-11-23", None, "2026-11-23 is in the future"),
-        ("1", "2026-12", "2026-12-01 is in the future"),
+        ("1", "2026-12", "2026-12-07 is in the future"),
         ("", None, "the cell is empty"),
     ],
 )
@@ -426,9 +440,10 @@ def test_a_bad_month_is_refused(
 
 
 def test_a_week_given_twice_is_refused(clients: Cache, catalog: Catalog, tmp_path: Path) -> None:
-    rows = [HEADER, *SEED_ROWS, ["2026-10-08", "99%", "", "", "", "same as week 2"]]
+    # Wednesday 14 October lies in week 2 (Monday 12 October)
+    rows = [HEADER, *SEED_ROWS, ["2026-10-14", "99%", "", "", "", "same as week 2"]]
     message = expect_error(clients, catalog, write_csv(tmp_path / "s.csv", rows), month="2026-10")
-    assert "row 6, column 'Week': week 2026-10-08 is already on row 3" in message
+    assert "row 6, column 'Week': week 2026-10-12 is already on row 3" in message
 
 
 def test_title_rows_and_summary_rows_are_passed_over(
@@ -647,7 +662,7 @@ def test_imported_samples_belong_to_the_named_client_only(
     run_import(clients, catalog, path, client="Contoso Ltd")
     with clients.engine.connect() as conn:
         owners = conn.exec_driver_sql(
-            "SELECT DISTINCT c.key FROM samples s JOIN clients c ON c.id = s.client_id"
+            "SELECT DISTINCT c.key FROM sheet_values s JOIN clients c ON c.id = s.client_id"
         ).all()
     assert [o[0] for o in owners] == ["CL-002"]
 
@@ -670,7 +685,7 @@ def test_long_form(clients: Cache, catalog: Catalog, tmp_path: Path) -> None:
         got = dict(
             ((m, str(p)), (g, v))
             for m, p, g, v in conn.exec_driver_sql(
-                "SELECT metric, period_start, grain, value FROM samples"
+                "SELECT metric, period_start, grain, value FROM sheet_values"
             )
         )
     assert got == {
@@ -692,8 +707,8 @@ def test_long_form_without_a_client_column_uses_the_client_given(
     report = run_import(clients, catalog, write_csv(tmp_path / "l.csv", rows), month="2026-10")
     assert report.inserted == 2
     assert samples(clients) == {
-        ("satisfaction", "2026-10-01"): 8.5,
-        ("satisfaction", "2026-10-08"): 9.0,
+        ("satisfaction", "2026-10-05"): 8.5,
+        ("satisfaction", "2026-10-12"): 9.0,
     }
 
 
@@ -762,7 +777,7 @@ def test_command_line_import(
     ]
 
 
-def test_replacing_a_synced_sample_is_reported(
+def test_typed_values_take_the_place_of_warehouse_samples(
     clients: Cache, catalog: Catalog, tmp_path: Path
 ) -> None:
     with clients.engine.begin() as conn:
@@ -773,8 +788,12 @@ def test_replacing_a_synced_sample_is_reported(
     path = write_csv(tmp_path / "s.csv", [["Week", "Uptime"], ["2026-10-05", "99"]])
     dry = run_import(clients, catalog, path, dry_run=True)
     assert dry.per_metric["uptime"].replaced_synced == 1
-    assert "1 sample from a warehouse sync would be replaced" in dry.text()
+    assert "would take the place of 1 warehouse sample in every view" in dry.text()
+    (row,) = dry.rows
+    assert (row.row, row.value, row.warehouse_value, row.warehouse_samples) == (2, 99.0, 97.0, 1)
     report = run_import(clients, catalog, path)
-    assert (report.updated, report.per_metric["uptime"].replaced_synced) == (1, 1)
-    assert "1 sample from a warehouse sync were replaced" not in report.text()
-    assert "1 sample from a warehouse sync was replaced" in report.text()
+    assert (report.inserted, report.per_metric["uptime"].replaced_synced) == (1, 1)
+    assert "take the place of 1 warehouse sample in every view; a sync never" in report.text()
+    with clients.engine.connect() as conn:
+        # the warehouse's sample is kept, set aside in every view but never lost
+        assert conn.exec_driver_sql("SELECT value FROM samples").scalar_one() == 97.0

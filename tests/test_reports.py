@@ -133,7 +133,8 @@ def test_roi_pdf_has_the_engine_figures(synced_cache: Cache, catalog, tmp_path: 
     assert f"${cur.time_savings_value:,.0f}" in text
     assert f"${cur.error_prevention_value:,.0f}" in text
     assert f"${cur.cumulative_value:,.0f}" in text
-    assert f"reached in {roi.payback_month}" in text
+    assert f"month {roi.payback_months} after start ({roi.payback_month})" in text
+    assert "running costs" not in text
     for month in roi.trend[-12:]:
         assert f"{month.month} ${month.value:,.0f}" in text
     assert pdf_info(path)["Author"] == facts.client.csm

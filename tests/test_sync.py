@@ -174,6 +174,8 @@ def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
         ("start_date", "soon", "bad date"),
         ("contact_email", "a@b.example\r\nBcc: x@evil.example", "wrong type"),
         ("team_size", 2.5, "wrong type"),
+        ("setup_fee", -5, "wrong type"),
+        ("setup_fee", "a lot", "wrong type"),
     ],
 )
 def test_bad_client_rows_are_rejected(
@@ -181,7 +183,9 @@ def test_bad_client_rows_are_rejected(
 ) -> None:
     with sqlite3.connect(warehouse) as conn:
         conn.execute(
-            "INSERT INTO cs_clients SELECT 'CL-500', name, tier, package_value, start_date, csm, "
+            "INSERT INTO cs_clients (client_id, name, tier, package_value, start_date, csm, "
+            "technical_lead, contact_name, contact_email, team_size, hourly_rate, cost_per_error, "
+            "updated_at) SELECT 'CL-500', name, tier, package_value, start_date, csm, "
             "technical_lead, contact_name, contact_email, team_size, hourly_rate, cost_per_error, "
             "updated_at FROM cs_clients WHERE client_id = 'CL-001'"
         )
@@ -309,3 +313,87 @@ def test_a_killed_sync_leaves_a_consistent_cache_and_the_next_run_finishes(
                 conn.exec_driver_sql("SELECT status FROM sync_runs ORDER BY id").scalars().all()
             )
     assert statuses == ["interrupted", "ok"]
+
+
+def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
+    cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
+) -> None:
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute("UPDATE cs_clients SET setup_fee = 4500 WHERE client_id = 'CL-001'")
+    Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
+    with cache.engine.connect() as conn:
+        fees = dict(conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all())
+    assert fees["CL-001"] == 4500.0 and fees["CL-002"] == 0.0
+
+    # A warehouse made before the column existed: no setup_fee anywhere.
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(warehouse) as src, sqlite3.connect(old) as dst:
+        src.backup(dst)
+        dst.execute("ALTER TABLE cs_clients DROP COLUMN setup_fee")
+    with Cache.open(tmp_path / "fresh-cache.sqlite") as fresh:
+        summary = Syncer(fresh, catalog, today=TODAY).sync(add_source(fresh, old))
+        assert summary.status == "ok", summary.message
+        with fresh.engine.connect() as conn:
+            row = conn.exec_driver_sql("SELECT count(*), sum(setup_fee) FROM clients").one()
+    assert tuple(row) == (40, 0.0)
+
+
+def test_a_sync_never_overwrites_a_typed_sheet_value(
+    cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from csconsole.imports import import_file
+    from csconsole.rollup import catalog_rules, month_index, monthly_values
+
+    source = add_source(cache, warehouse)
+    Syncer(cache, catalog, today=TODAY).sync(source)
+    with sqlite3.connect(warehouse) as conn:
+        (week,) = conn.execute(
+            "SELECT max(period_start) FROM cs_metric_samples WHERE client_id = 'CL-001' "
+            "AND metric = 'time_saved' AND period_start < '2026-11-01'"
+        ).fetchone()
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(f"Week,Time Saved\n{week},42 hrs\n", encoding="utf-8")
+    import_file(cache, catalog, sheet, client="CL-001", today=TODAY)
+    # The warehouse then sends a new figure for the same week.
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute(
+            "UPDATE cs_metric_samples SET value = 1.0, updated_at = ? "
+            "WHERE client_id = 'CL-001' AND metric = 'time_saved' AND period_start = ?",
+            (datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), week),
+        )
+    summary = Syncer(cache, catalog, today=TODAY).sync(source)
+    assert summary.updated >= 1
+    with cache.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT s.value, v.value FROM samples s JOIN clients c ON c.id = s.client_id "
+            "JOIN sheet_values v ON v.client_id = s.client_id AND v.metric = s.metric "
+            "AND v.period_start = s.period_start WHERE c.key = 'CL-001' AND s.metric = 'time_saved'"
+        ).one()
+        client_id = conn.exec_driver_sql("SELECT id FROM clients WHERE key = 'CL-001'").scalar_one()
+    assert tuple(stored) == (1.0, 42.0)  # both kept; the typed one is what views use
+    month = month_index(date.fromisoformat(week))
+    values = monthly_values(
+        cache.engine,
+        first_month=month,
+        last_month=month,
+        rules=catalog_rules(catalog),
+        client_ids=[client_id],
+    )
+    rows = load_week_values(cache, client_id, month)
+    assert 42.0 in rows and 1.0 not in rows
+    assert values[(client_id, "time_saved", month)][0] > 1.0
+
+
+def load_week_values(cache: Cache, client_id: int, month: int) -> list[float]:
+    from csconsole.rollup import load_samples, month_end, month_start
+
+    frame = load_samples(
+        cache.engine,
+        start=month_start(month),
+        end=month_end(month),
+        client_ids=[client_id],
+        metrics=["time_saved"],
+    )
+    return [float(v) for v in frame["value"]]

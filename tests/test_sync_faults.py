@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -240,13 +241,13 @@ def test_a_target_that_is_not_finite_gets_the_contracts_category(catalog: Catalo
     assert [r.reason for r in bad] == ["not a finite number", "not a finite number"]
 
 
-@pytest.fixture
-def interrupt_second_sample_batch() -> Iterator[None]:
-    """A real SIGINT (Ctrl-C) while the second batch of samples is being written."""
+@contextmanager
+def interrupt_second(insert: str) -> Iterator[None]:
+    """A real SIGINT (Ctrl-C) while the second ``insert`` statement is being run."""
     seen = []
 
     def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO samples"):
+        if statement.startswith(insert):
             seen.append(statement)
             if len(seen) == 2:
                 signal.raise_signal(signal.SIGINT)
@@ -256,6 +257,18 @@ def interrupt_second_sample_batch() -> Iterator[None]:
         yield
     finally:
         event.remove(Engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def interrupt_second_sample_batch() -> Iterator[None]:
+    with interrupt_second("INSERT INTO samples"):
+        yield
+
+
+@pytest.fixture
+def interrupt_second_sheet_write() -> Iterator[None]:
+    with interrupt_second("INSERT INTO sheet_values"):
+        yield
 
 
 def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
@@ -313,15 +326,15 @@ def test_a_second_sync_of_the_same_cache_says_who_runs_and_changes_nothing(
         assert conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] == 1
 
 
-def dump_samples(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-    return conn.execute("SELECT * FROM samples ORDER BY 1, 2, 3").fetchall()
+def dump_sheet(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    return conn.execute("SELECT * FROM sheet_values ORDER BY 1, 2, 3").fetchall()
 
 
 def test_ctrl_c_in_an_import_says_interrupted_and_writes_nothing(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     synced_demo_file: Path,
-    interrupt_second_sample_batch: None,
+    interrupt_second_sheet_write: None,
 ) -> None:
     path = tmp_path / "c.sqlite"
     shutil.copy(synced_demo_file, path)
@@ -329,7 +342,7 @@ def test_ctrl_c_in_an_import_says_interrupted_and_writes_nothing(
     sheet.write_text("Week,Uptime\n2026-10-05,99.9\n", encoding="utf-8")
     assert main(["import", str(sheet), "--cache", str(path), "--client", "CL-001"]) == 0
     with sqlite3.connect(path) as conn:
-        before = dump_samples(conn)
+        before = dump_sheet(conn)
     conn.close()
     sheet.write_text("Week,Uptime\n2026-10-12,99.8\n", encoding="utf-8")
     code = main(["import", str(sheet), "--cache", str(path), "--client", "CL-001"])
@@ -338,7 +351,7 @@ def test_ctrl_c_in_an_import_says_interrupted_and_writes_nothing(
     assert err.strip() == "csconsole: interrupted", err
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert dump_samples(conn) == before
+        assert dump_sheet(conn) == before
         statuses = [r[0] for r in conn.execute("SELECT status FROM sync_runs ORDER BY id")]
     conn.close()
     assert statuses[-2:] == ["ok", "interrupted"]

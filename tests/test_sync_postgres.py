@@ -299,7 +299,15 @@ def test_small_batches_stream_from_a_server_side_cursor_with_identical_results(
     assert small_run[0]["inserted"] > 100_000
     assert cache_contents(small) == cache_contents(big)
 
-    reads = [kind for statement, kind in cursors if "ORDER BY" in statement]
+    # The reads of the contract's rows past the watermark (not the look for rows updated in
+    # the future or never, nor the catalog queries that find optional columns).
+    reads = [
+        kind
+        for statement, kind in cursors
+        if "ORDER BY" in statement
+        and " FROM cs_" in statement
+        and "updated_at IS NULL" not in statement
+    ]
     assert len(reads) == 2 * 4  # every stream of both runs
     assert set(reads) == {"ServerCursor"}, reads
 

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS cs_clients (
     client_id       TEXT PRIMARY KEY,
     name            TEXT NOT NULL,
     tier            TEXT NOT NULL,              -- essential | professional | enterprise
-    package_value   NUMERIC(12, 2) NOT NULL,    -- $ paid for the package
+    package_value   NUMERIC(12, 2) NOT NULL,    -- $ the client pays for the package each month
     start_date      DATE NOT NULL,
     csm             TEXT NOT NULL DEFAULT '',
     technical_lead  TEXT NOT NULL DEFAULT '',
@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS cs_clients (
     team_size       INTEGER NOT NULL DEFAULT 0,
     hourly_rate     NUMERIC(10, 2) NOT NULL DEFAULT 0,   -- $ per hour, values time saved
     cost_per_error  NUMERIC(10, 2) NOT NULL DEFAULT 0,   -- $ per error, values errors prevented
+    setup_fee       NUMERIC(12, 2),                      -- one-time $ in the first month (optional; NULL = 0)
     updated_at      TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cs_clients_sync ON cs_clients (updated_at, client_id);

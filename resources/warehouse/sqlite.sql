@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS cs_clients (
     team_size       INTEGER NOT NULL DEFAULT 0,
     hourly_rate     REAL NOT NULL DEFAULT 0,
     cost_per_error  REAL NOT NULL DEFAULT 0,
+    setup_fee       REAL,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cs_clients_sync ON cs_clients (updated_at, client_id);

@@ -33,7 +33,9 @@ _UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "rating": (0.0, 10.0),
     "$": (0.0, None),
     "count": (0.0, None),
-    "h/week": (0.0, 168.0),
+    # Hours saved per week add up over a team: the cap is 168 h × team size, checked
+    # where the team is known (tracking-sheet import), not here.
+    "h/week": (0.0, None),
     "s": (0.0, None),
 }
 

@@ -169,7 +169,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)
-        report = client_roi(cache, client=client, month=month, weights=weights)
+        report = client_roi(cache, client=client, month=month, weights=weights, today=engine.today)
     if args.json:
         _print_json(report.as_json())
         return EXIT_OK
@@ -187,18 +187,24 @@ def cmd_roi(args: argparse.Namespace) -> int:
         for k, v in cur.revenue.items()
     )
     print(f"  Revenue attribution    {money(cur.revenue_attribution):>14}  ({weights_text})")
-    print(f"  System costs           {money(cur.system_costs):>14}")
+    print(f"  Value                  {money(cur.value):>14}")
+    setup = f" + setup {money(cur.setup_fee)}" if cur.setup_fee else ""
+    print(
+        f"  Investment             {money(cur.investment):>14}  (fee {money(cur.fee)}{setup} + system costs {money(cur.system_costs)})"
+    )
     print(f"  Monthly ROI            {_pct(cur.roi):>14}")
     print(f"  Year-to-date ROI       {_pct(report.ytd_roi):>14}")
     print(
-        f"  Cumulative ROI         {_pct(cur.cumulative_roi):>14}  (package {money(report.package_value)})"
+        f"  Cumulative ROI         {_pct(cur.cumulative_roi):>14}  (since {report.trend[0].month})"
     )
     payback = (
         "not yet"
         if report.payback_month is None
-        else f"{report.payback_month} (month {report.payback_months})"
+        else f"month {report.payback_months} after start ({report.payback_month})"
     )
-    print(f"  Payback                {payback:>14}")
+    print(f"  Payback                {payback:>14}  (target: month {report.payback_target_months})")
+    projected = report.projected_annual_return
+    print(f"  Projected annual return{'—' if projected is None else money(projected):>15}")
     print("  Trend: " + ", ".join(f"{m.month} {_pct(m.roi)}" for m in report.trend))
     return EXIT_OK
 

@@ -30,6 +30,7 @@ from csconsole.rollup import (
     month_index,
     month_label,
     month_start,
+    samples_source,
 )
 
 #: Panels in seed 002's order; each lists the catalog groups it shows.
@@ -68,6 +69,8 @@ class Figure:
     latest_sample: date | None
     stale: bool
     rule: str  # how the figure is judged, for the tooltip
+    mark: str = "tracked"  # met, tolerance, yellow, red, no data, tracked (health.MARKS)
+    mark_text: str = ""  # "within tolerance (1.2 % short)"
 
     def value_text(self) -> str:
         return fmt_value(self.value, self.unit)
@@ -88,6 +91,7 @@ class Panel:
     figures: tuple[Figure, ...]
     lines: tuple[tuple[str, str], ...] = ()  # extra (label, text) rows, e.g. ROI
     note: str = ""
+    tooltip: str = ""  # internal figures for the console only (never client-facing)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class WeekRow:
     errors: float | None
     satisfaction: float | None
     note: str
+    #: The columns whose value the CSM typed in a tracking sheet (metric keys).
+    typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ def rule_text(metric: Metric, target: float | None, bands: Bands) -> str:
 def _latest_samples(cache: Cache, client_id: int, until: date) -> dict[str, tuple[date, str]]:
     with cache.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT metric, max(period_start), grain FROM samples "
+            f"SELECT metric, max(period_start), grain FROM {samples_source(conn, [client_id])} "
             "WHERE client_id = ? AND period_start <= ? GROUP BY metric",
             (client_id, until.isoformat()),
         ).all()
@@ -168,6 +174,8 @@ def _figure(
         latest_sample=latest_day,
         stale=stale,
         rule=rule_text(metric, kpi.target, bands),
+        mark=kpi.mark,
+        mark_text=kpi.mark_text(),
     )
 
 
@@ -181,17 +189,34 @@ def _pct(value: float | None) -> str:
 
 def _roi_lines(roi: RoiReport) -> tuple[tuple[str, str], ...]:
     cur = roi.current
-    payback = roi.payback_month or "not yet"
+    payback = (
+        f"month {roi.payback_months} after start" if roi.payback_months is not None else "not yet"
+    )
+    projected = roi.projected_annual_return
     return (
         ("Time savings", f"{_money(cur.time_savings_value)} ({cur.hours_saved:,.0f} h)"),
         ("Error prevention", _money(cur.error_prevention_value)),
         ("Revenue attribution", _money(cur.revenue_attribution)),
         ("Value this month", _money(cur.value)),
-        ("System costs", _money(cur.system_costs)),
+        ("Investment (fee + costs)", _money(cur.investment)),
         ("Monthly ROI", _pct(cur.roi)),
         ("Year-to-date ROI", _pct(roi.ytd_roi)),
         ("Cumulative ROI", _pct(cur.cumulative_roi)),
-        ("Payback", payback),
+        ("Payback", f"{payback} (target {roi.payback_target_months})"),
+        ("Projected annual return", "—" if projected is None else _money(projected)),
+    )
+
+
+def _roi_tooltip(roi: RoiReport) -> str:
+    """Seed 001's return on running costs: internal, for the console's tooltip only."""
+    cur = roi.current
+    return (
+        "ROI = (value − investment) ÷ investment; investment = the monthly fee "
+        f"({_money(cur.fee)}) + system costs ({_money(cur.system_costs)})"
+        + (f" + the setup fee ({_money(cur.setup_fee)})" if cur.setup_fee else "")
+        + ".\nInternal only — return on running costs, (value − system costs) ÷ system "
+        f"costs: {_pct(cur.running_cost_return)} this month, "
+        f"{_pct(roi.ytd_running_cost_return)} year to date. Never shown to clients."
     )
 
 
@@ -230,7 +255,7 @@ def build_dashboard(
     ref = min(engine.today, month_end(chosen))
     latest = _latest_samples(cache, client.id, month_end(chosen))
     try:
-        roi: RoiReport | None = client_roi(cache, client=client, month=chosen)
+        roi: RoiReport | None = client_roi(cache, client=client, month=chosen, today=engine.today)
     except KnownError:
         roi = None
     panels = []
@@ -249,10 +274,10 @@ def build_dashboard(
         if tier_rank is not None and tier_rank > client_rank:
             continue
         lines: tuple[tuple[str, str], ...] = ()
-        note = ""
+        note = tooltip = ""
         if key == "roi" and roi is not None:
             # The ROI inputs are summed up in money; their raw figures stay in the chart.
-            lines, figures = _roi_lines(roi), ()
+            lines, figures, tooltip = _roi_lines(roi), (), _roi_tooltip(roi)
         elif key == "transformation":
             lines = _transformation_lines(figures)
         elif key == "optimisation_pipeline":
@@ -264,7 +289,7 @@ def build_dashboard(
                 note = "No opportunities recorded yet: add them in the Opportunities tab."
             elif found.upsell:
                 note = f"{found.upsell} open opportunit{'ies need' if found.upsell > 1 else 'y needs'} a higher package (upsell)."
-        panels.append(Panel(key, title, figures, lines, note))
+        panels.append(Panel(key, title, figures, lines, note, tooltip))
     others = tuple(
         _figure(k, catalog.metric(k.metric), latest.get(k.metric), ref, engine.bands)
         for k in evaluation.kpis
@@ -303,13 +328,22 @@ def weekly_tracking(
         for p, m, v in zip(weekly["period"], weekly["metric"], weekly["value"], strict=True)
     }
     with cache.engine.connect() as conn:
+        span = (client.id, (start - timedelta(days=6)).isoformat(), end.isoformat())
         notes: dict[str, str] = dict(
             conn.exec_driver_sql(
                 "SELECT period_start, note FROM period_notes WHERE client_id = ? "
                 "AND period_start BETWEEN ? AND ?",
-                (client.id, (start - timedelta(days=6)).isoformat(), end.isoformat()),
+                span,
             ).all()
         )
+        typed: set[tuple[str, str]] = {
+            (str(d)[:10], str(m))
+            for d, m in conn.exec_driver_sql(
+                "SELECT period_start, metric FROM sheet_values WHERE client_id = ? "
+                "AND grain = 'week' AND period_start BETWEEN ? AND ?",
+                span,
+            )
+        }
     epoch = date(1970, 1, 1)
     monday = start - timedelta(days=start.weekday())
     rows = []
@@ -330,6 +364,9 @@ def weekly_tracking(
                     errors=values.get((key, "error_count")),
                     satisfaction=values.get((key, "satisfaction")),
                     note="; ".join(week_notes),
+                    typed=frozenset(
+                        m for m in TRACKING_COLUMNS if (monday.isoformat(), m) in typed
+                    ),
                 )
             )
         monday += timedelta(days=7)

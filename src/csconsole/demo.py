@@ -191,7 +191,12 @@ def generate_demo(
                 )
             incidents += _incidents(key, story, begin, last_day, rng)
         samples.sort(key=lambda s: (s[5], s[0], s[1], s[2]))  # load order: by updated_at
-        conn.executemany("INSERT INTO cs_clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", clients)
+        conn.executemany(
+            "INSERT INTO cs_clients (client_id, name, tier, package_value, start_date, csm, "
+            "technical_lead, contact_name, contact_email, team_size, hourly_rate, cost_per_error, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            clients,
+        )
         conn.executemany("INSERT INTO cs_client_targets VALUES (?,?,?,?)", targets)
         conn.executemany(
             "INSERT INTO cs_metric_samples (client_id, metric, period_start, grain, value, updated_at) "

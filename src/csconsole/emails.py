@@ -301,11 +301,7 @@ def _reason_fields(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 def _highlights(evaluation: Evaluation, limit: int = 5) -> list[str]:
     """Metrics on or above target, best first: what a green letter can celebrate."""
-    good = [
-        k
-        for k in evaluation.kpis
-        if k.band == "green" and k.target is not None and k.value is not None
-    ]
+    good = [k for k in evaluation.kpis if k.mark == "met" and k.value is not None]
     good.sort(key=lambda k: -(k.variance or 0.0))
     return [
         f"{k.label} {fmt_value(k.value, k.unit)} against a target of {fmt_value(k.target, k.unit)}"

@@ -30,6 +30,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from sqlalchemy import Engine
@@ -51,8 +52,13 @@ from csconsole.rollup import (
 Status = Literal["green", "yellow", "red"]
 STATUSES: tuple[Status, ...] = ("green", "yellow", "red")
 RANK: dict[str, int] = {"green": 0, "yellow": 1, "red": 2}
-#: A rating moving by at most this much is steady (→).
-TREND_EPSILON = 0.3
+#: A rating that rose or fell by at least this much since the previous month is ↑ or ↓.
+TREND_STEP = 0.5
+#: The highest rating each status allows (SPEC "Performance rating, version 2").
+RATING_CAP: dict[str, float] = {"green": 10.0, "yellow": 6.9, "red": 3.9}
+#: The version of the rules an evaluation was made by; older stored evaluations are
+#: re-judged by :func:`upgrade_evaluation` from the inputs they kept.
+RULES_VERSION = 2
 _ROUND = 9
 
 
@@ -157,7 +163,12 @@ class IncidentInput:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a status is not green: the rule, the metric, actual vs target, by how much."""
+    """Why a status is not green: the rule, the metric, actual vs target, by how much.
+
+    One reason per metric: when a metric breaks several rules (satisfaction 6.5 is both
+    23.5 % short of 8.5 and below 7), ``rule`` is the one that gives the worst band,
+    ``rules`` names every rule broken and ``text`` says each of them.
+    """
 
     rule: str  # shortfall, satisfaction, uptime, no_data, incident
     status: Status
@@ -167,10 +178,26 @@ class Reason:
     target: float | None
     shortfall: float | None
     text: str
+    rules: tuple[str, ...] = ()
+    #: Internal reference (an incident's key): for the console, never for a client.
+    ref: str | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.rule, self.metric or self.label)
+    def key(self) -> str:
+        """What the reason is about: its metric, or its incident."""
+        return self.metric or self.ref or self.label
+
+
+#: How each KPI's standing is shown: symbol and word. "met" is at or above target and
+#: nothing else; "tolerance" is below target but inside the green band.
+MARKS: dict[str, tuple[str, str]] = {
+    "met": ("✓", "on target"),
+    "tolerance": ("≈", "within tolerance"),
+    "yellow": ("▲", "needs attention"),
+    "red": ("✗", "off target"),
+    "no data": ("?", "no data"),
+    "tracked": ("", "tracked"),
+}
 
 
 @dataclass(frozen=True)
@@ -188,6 +215,24 @@ class Kpi:
     band: str  # green, yellow, red, no data, tracked
     previous: float | None
     carried_from: str | None
+
+    @property
+    def mark(self) -> str:
+        """met, tolerance, yellow, red, no data or tracked (see :data:`MARKS`)."""
+        if self.band != "green" or self.target is None:
+            return self.band
+        if self.shortfall is not None and self.shortfall > 0:
+            return "tolerance"
+        return "met"
+
+    def mark_text(self) -> str:
+        """The mark's word, with the shortfall when within tolerance: "within tolerance
+        (1.2 % short)"."""
+        word = MARKS[self.mark][1]
+        if self.mark == "tolerance" and self.shortfall is not None:
+            side = "above" if self.direction == "lower" else "short"
+            return f"{word} ({fmt_pct(self.shortfall)} {side})"
+        return word
 
 
 @dataclass(frozen=True)
@@ -227,35 +272,54 @@ def level_band(value: float, *, yellow: float, red: float) -> Status:
     return "green"
 
 
-def attainment(*, actual: float, target: float, direction: str) -> float:
-    """actual/target (higher is better) or target/actual (lower), capped at 1.1."""
-    if direction == "lower":
-        value = 1.1 if actual == 0 else target / actual
-    else:
-        value = 1.1 if target == 0 else actual / target
-    return min(value, 1.1)
+def score_of(d: float, bands: Bands) -> float:
+    """One metric's score out of 10 from its shortfall ``d`` (SPEC rating version 2):
+    10 at or above target, 7 at the yellow edge, 4 at the red edge, 0 at twice the red
+    edge or worse, straight lines between."""
+    g, r = bands.shortfall_yellow, bands.shortfall_red
+    if d <= 0:
+        return 10.0
+    if d <= g:
+        return 10.0 - 3.0 * d / g
+    if d <= r:
+        return 7.0 - 3.0 * (d - g) / (r - g)
+    if r <= 0:
+        return 0.0
+    return max(0.0, 4.0 - 4.0 * (d - r) / r)
 
 
-def rating_of(attainments: Sequence[float]) -> float | None:
-    """SPEC's performance rating: 10 × mean(min(attainment, 1.1)) / 1.1, one decimal."""
-    if not attainments:
+def round_half_up(value: float, places: int = 1) -> float:
+    """Half up, as people round by hand (6.85 → 6.9), not Python's half to even."""
+    exact = Decimal(repr(round(value, _ROUND)))
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def rating_of(shortfalls: Sequence[float], *, status: str, bands: Bands) -> float | None:
+    """SPEC's performance rating, version 2: the mean score of the targeted metrics with
+    data, capped by the status (yellow ≤ 6.9, red ≤ 3.9), rounded half up to one decimal.
+    None when no targeted metric has data."""
+    if not shortfalls:
         return None
-    return round(10 * (sum(attainments) / len(attainments)) / 1.1 + 1e-9, 1)
+    mean = sum(score_of(d, bands) for d in shortfalls) / len(shortfalls)
+    return round_half_up(min(mean, RATING_CAP[status]))
 
 
 def trend_of(rating: float | None, previous: float | None) -> str | None:
-    """up, down or steady (within ±0.3) against the previous month; None without both."""
-    if rating is None or previous is None:
+    """up or down when the rating moved by 0.5 or more since the previous month, else
+    steady; "new" when there is no previous rating; None without a rating."""
+    if rating is None:
         return None
+    if previous is None:
+        return "new"
     change = round(rating - previous, 6)
-    if change > TREND_EPSILON:
+    if change >= TREND_STEP:
         return "up"
-    if change < -TREND_EPSILON:
+    if change <= -TREND_STEP:
         return "down"
     return "steady"
 
 
-TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", None: " "}
+TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "new": "→ new", None: " "}
 
 
 def fmt_value(value: float | None, unit: str) -> str:
@@ -276,13 +340,66 @@ def fmt_pct(value: float) -> str:
     return f"{value * 100:.1f}".rstrip("0").rstrip(".") + " %"
 
 
+def _level_rules(bands: Bands) -> tuple[tuple[str, str, float, float], ...]:
+    return (
+        (
+            "satisfaction",
+            bands.satisfaction_metric,
+            bands.satisfaction_yellow,
+            bands.satisfaction_red,
+        ),
+        ("uptime", bands.uptime_metric, bands.uptime_yellow, bands.uptime_red),
+    )
+
+
+def _metric_reason(m: MetricInput, sf: float | None, bands: Bands) -> Reason | None:
+    """The one reason of a metric, naming every rule it broke; None when it broke none."""
+    assert m.value is not None
+    broken: list[tuple[str, Status, str]] = []  # (rule, band, clause)
+    if sf is not None and m.target is not None:
+        band = shortfall_band(sf, bands)
+        if band != "green":
+            word = "above" if m.direction == "lower" else "short of"
+            broken.append(
+                ("shortfall", band, f"{fmt_pct(sf)} {word} target {fmt_value(m.target, m.unit)}")
+            )
+    for rule, metric_key, yellow, red in _level_rules(bands):
+        if m.key != metric_key:
+            continue
+        level = level_band(m.value, yellow=yellow, red=red)
+        if level != "green":
+            limit = red if level == "red" else yellow
+            relation = "below" if level == "red" else "at or below"
+            broken.append((rule, level, f"{relation} {fmt_value(limit, m.unit)}"))
+    if not broken:
+        return None
+    # The worst band wins; on a tie the shortfall rule, which carries the target.
+    rule, status, _ = min(broken, key=lambda b: (-RANK[b[1]], b[0] != "shortfall"))
+    level_limit = None
+    if rule != "shortfall":
+        _, _, yellow, red = next(r for r in _level_rules(bands) if r[0] == rule)
+        level_limit = red if status == "red" else yellow
+    return Reason(
+        rule=rule,
+        status=status,
+        metric=m.key,
+        label=m.label,
+        actual=m.value,
+        target=m.target if rule == "shortfall" else level_limit,
+        shortfall=sf if sf is not None and sf > 0 else None,
+        text=f"{m.label} {fmt_value(m.value, m.unit)} is " + " and ".join(c for _, _, c in broken),
+        rules=tuple(b[0] for b in broken),
+    )
+
+
 def assess(
     *, metrics: Sequence[MetricInput], incidents: Sequence[IncidentInput], bands: Bands
 ) -> Assessment:
-    """Apply SPEC's status rules to one client-month."""
+    """Apply SPEC's status rules to one client-month: one reason per metric, the status,
+    the KPIs and the rating (version 2)."""
     reasons: list[Reason] = []
     kpis: list[Kpi] = []
-    attainments: list[float] = []
+    shortfalls: list[float] = []
     for m in metrics:
         sf: float | None = None
         band = "tracked"
@@ -299,6 +416,7 @@ def assess(
                         m.target,
                         None,
                         f"{m.label}: no data this month (target {fmt_value(m.target, m.unit)})",
+                        rules=("no_data",),
                     )
                 )
         else:
@@ -306,54 +424,15 @@ def assess(
                 assert m.target is not None
                 sf = shortfall(actual=m.value, target=m.target, direction=m.direction)
                 assert sf is not None
+                shortfalls.append(sf)
                 band = shortfall_band(sf, bands)
-                attainments.append(
-                    attainment(actual=m.value, target=m.target, direction=m.direction)
-                )
-                if band != "green":
-                    word = "above" if m.direction == "lower" else "short of"
-                    reasons.append(
-                        Reason(
-                            "shortfall",
-                            band,
-                            m.key,
-                            m.label,
-                            m.value,
-                            m.target,
-                            sf,
-                            f"{m.label} {fmt_value(m.value, m.unit)} is {fmt_pct(sf)} {word} "
-                            f"target {fmt_value(m.target, m.unit)}",
-                        )
-                    )
-            for rule, metric_key, yellow, red in (
-                (
-                    "satisfaction",
-                    bands.satisfaction_metric,
-                    bands.satisfaction_yellow,
-                    bands.satisfaction_red,
-                ),
-                ("uptime", bands.uptime_metric, bands.uptime_yellow, bands.uptime_red),
-            ):
-                if m.key != metric_key:
-                    continue
-                level = level_band(m.value, yellow=yellow, red=red)
-                if level != "green":
-                    limit = red if level == "red" else yellow
-                    relation = "below" if level == "red" else "at or below"
-                    reasons.append(
-                        Reason(
-                            rule,
-                            level,
-                            m.key,
-                            m.label,
-                            m.value,
-                            limit,
-                            None,
-                            f"{m.label} {fmt_value(m.value, m.unit)} is {relation} "
-                            f"{fmt_value(limit, m.unit)}",
-                        )
-                    )
-                band = worst([band, level]) if band != "tracked" else level
+            for _rule, metric_key, yellow, red in _level_rules(bands):
+                if m.key == metric_key:
+                    level = level_band(m.value, yellow=yellow, red=red)
+                    band = worst([band, level]) if band != "tracked" else level
+            reason = _metric_reason(m, sf, bands)
+            if reason is not None:
+                reasons.append(reason)
         variance = None if sf is None else round(-sf, _ROUND) + 0.0
         kpis.append(
             Kpi(
@@ -377,20 +456,41 @@ def assess(
                 "incident",
                 status,
                 None,
-                incident.key,
+                incident.title or "Incident",
                 None,
                 None,
                 None,
-                f"Open {incident.severity} incident {incident.key}: {incident.title}",
+                incident_text(incident),
+                rules=("incident",),
+                ref=incident.key,
             )
         )
     reasons.sort(key=lambda r: (-RANK[r.status], -(r.shortfall or 0.0)))
+    status_now = worst(r.status for r in reasons)
     return Assessment(
-        status=worst(r.status for r in reasons),
+        status=status_now,
         reasons=tuple(reasons),
         kpis=tuple(kpis),
-        rating=rating_of(attainments),
+        rating=rating_of(shortfalls, status=status_now, bands=bands),
     )
+
+
+def incident_text(incident: IncidentInput) -> str:
+    """An open incident as a client may read it: its title and the day it was opened,
+    never the internal key."""
+    title = one_line(incident.title) or "an unnamed incident"
+    opened = incident.opened_at[:10]
+    try:
+        day = date.fromisoformat(opened)
+        when = f"{day.day} {day:%B %Y}"
+    except ValueError:
+        when = opened
+    return f"Open {incident.severity} incident: {title} (since {when})"
+
+
+def one_line(text: str) -> str:
+    """Text on one line: line breaks and runs of spaces become single spaces."""
+    return " ".join(text.split())
 
 
 # --- a client-month's evaluation, as stored and shown ----------------------------
@@ -414,6 +514,7 @@ class Evaluation:
     incidents: tuple[IncidentInput, ...]
     bands: dict[str, Any] = field(default_factory=dict)
     evaluated_at: str = ""
+    rules_version: int = RULES_VERSION
 
     @property
     def worst_shortfall(self) -> float:
@@ -441,15 +542,21 @@ class Evaluation:
             "rating": self.rating,
             "previous_rating": self.previous_rating,
             "trend": self.trend,
-            "reasons": [_clean(vars(r)) for r in self.reasons],
-            "kpis": [_clean(vars(k)) for k in self.kpis],
+            "reasons": [_clean({**vars(r), "rules": list(r.rules)}) for r in self.reasons],
+            "kpis": [_clean({**vars(k), "mark": k.mark}) for k in self.kpis],
             "incidents": [dict(vars(i)) for i in self.incidents],
             "bands": self.bands,
             "evaluated_at": self.evaluated_at,
+            "rules_version": self.rules_version,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Evaluation:
+        """An evaluation as stored; one made by older rules is re-judged from its inputs
+        (:func:`upgrade_evaluation`)."""
+        if int(data.get("rules_version", 1)) < RULES_VERSION:
+            return upgrade_evaluation(data)
+        kpi_fields = {f.name for f in fields(Kpi)}
         return cls(
             client_key=data["client"]["key"],
             client_name=data["client"]["name"],
@@ -457,15 +564,61 @@ class Evaluation:
             month=data["month"],
             complete=bool(data["complete"]),
             status=data["status"],
-            reasons=tuple(Reason(**r) for r in data["reasons"]),
-            kpis=tuple(Kpi(**k) for k in data["kpis"]),
+            reasons=tuple(
+                Reason(**{**r, "rules": tuple(r.get("rules", ()))}) for r in data["reasons"]
+            ),
+            kpis=tuple(
+                Kpi(**{k: v for k, v in kp.items() if k in kpi_fields}) for kp in data["kpis"]
+            ),
             rating=data["rating"],
             previous_rating=data["previous_rating"],
             trend=data["trend"],
             incidents=tuple(IncidentInput(**i) for i in data["incidents"]),
             bands=dict(data["bands"]),
             evaluated_at=data.get("evaluated_at", ""),
+            rules_version=int(data.get("rules_version", RULES_VERSION)),
         )
+
+
+def upgrade_evaluation(
+    data: Mapping[str, Any], *, previous_rating: float | None = None
+) -> Evaluation:
+    """A stored evaluation re-judged by today's rules from the inputs it kept: each KPI's
+    value, target and direction, the open incidents and the bands in force then. So a
+    month's rating never depends on when it was looked at. ``previous_rating`` is the
+    previous month's rating by the same rules, for the trend."""
+    bands = Bands.from_mapping(data.get("bands") or {}, where="stored evaluation")
+    inputs = [
+        MetricInput(
+            key=k["metric"],
+            label=k["label"],
+            unit=k["unit"],
+            direction=k["direction"],
+            target=k["target"],
+            value=k["value"],
+            previous=k.get("previous"),
+            carried_from=k.get("carried_from"),
+        )
+        for k in data["kpis"]
+    ]
+    incidents = [IncidentInput(**i) for i in data["incidents"]]
+    a = assess(metrics=inputs, incidents=incidents, bands=bands)
+    return Evaluation(
+        client_key=data["client"]["key"],
+        client_name=data["client"]["name"],
+        tier=data["client"]["tier"],
+        month=data["month"],
+        complete=bool(data["complete"]),
+        status=a.status,
+        reasons=a.reasons,
+        kpis=a.kpis,
+        rating=a.rating,
+        previous_rating=previous_rating,
+        trend=trend_of(a.rating, previous_rating),
+        incidents=tuple(incidents),
+        bands=dict(data.get("bands") or {}),
+        evaluated_at=data.get("evaluated_at", ""),
+    )
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -593,6 +746,8 @@ class ClientInfo:
     hourly_rate: float
     cost_per_error: float
     targets: Mapping[str, float]
+    setup_fee: float = 0.0
+    team_size: int = 0
 
     @property
     def start_month(self) -> int:
@@ -608,7 +763,7 @@ def load_clients(engine: Engine) -> list[ClientInfo]:
             targets.setdefault(client_id, {})[metric] = float(target)
         rows = conn.exec_driver_sql(
             "SELECT id, key, name, tier, package_value, start_date, csm, technical_lead, "
-            "hourly_rate, cost_per_error FROM clients ORDER BY key"
+            "hourly_rate, cost_per_error, setup_fee, team_size FROM clients ORDER BY key"
         ).fetchall()
     return [
         ClientInfo(
@@ -623,6 +778,8 @@ def load_clients(engine: Engine) -> list[ClientInfo]:
             hourly_rate=float(r[8]),
             cost_per_error=float(r[9]),
             targets=targets.get(r[0], {}),
+            setup_fee=float(r[10] or 0.0),
+            team_size=int(r[11] or 0),
         )
         for r in rows
     ]
@@ -703,8 +860,9 @@ class HealthEngine:
     def _has_samples(self, month: int) -> bool:
         with self.cache.engine.connect() as conn:
             row = conn.exec_driver_sql(
-                "SELECT 1 FROM samples WHERE period_start BETWEEN ? AND ? LIMIT 1",
-                (month_start(month).isoformat(), month_end(month).isoformat()),
+                "SELECT 1 FROM samples WHERE period_start BETWEEN ? AND ? UNION ALL "
+                "SELECT 1 FROM sheet_values WHERE period_start BETWEEN ? AND ? LIMIT 1",
+                (month_start(month).isoformat(), month_end(month).isoformat()) * 2,
             ).first()
         return row is not None
 
@@ -749,14 +907,18 @@ class HealthEngine:
         present: dict[int, set[str]] = {}
         for cid, mkey, _p in values:
             present.setdefault(cid, set()).add(mkey)
-        incidents = {m: self._open_incidents(m, ids) for m in (month - 1, month)}
+        incidents = {m: self._open_incidents(m, ids) for m in (month - 2, month - 1, month)}
         stored = self._stored(month, ids) if record else {}
         evaluated_at = self.now.isoformat(timespec="seconds")
         out: list[tuple[Evaluation, Evaluation | None]] = []
         to_record: list[tuple[ClientInfo, Evaluation, bool]] = []
         for c in clients:
             metrics = self._client_metrics(c, present.get(c.id, set()))
-            rating_2 = self._rating(c, metrics, values, month - 2)
+            rating_2 = (
+                self._assess(c, metrics, values, month - 2, incidents[month - 2]).rating
+                if c.start_month <= month - 2
+                else None
+            )
             prev: Evaluation | None = None
             if c.start_month <= month - 1:
                 prev = self._evaluation(
@@ -824,23 +986,6 @@ class HealthEngine:
                 )
             )
         return out
-
-    def _rating(
-        self,
-        client: ClientInfo,
-        metrics: Sequence[tuple[str, float | None]],
-        values: Mapping[tuple[int, str, int], tuple[float, date, str]],
-        month: int,
-    ) -> float | None:
-        """The rating alone, as :func:`assess` computes it: only the trend needs it here."""
-        inputs = self._inputs(client, metrics, values, month)
-        return rating_of(
-            [
-                attainment(actual=m.value, target=m.target, direction=m.direction)
-                for m in inputs
-                if m.targeted and m.value is not None and m.target is not None
-            ]
-        )
 
     def _assess(
         self,
@@ -988,11 +1133,13 @@ __all__ = [
     "MetricInput",
     "Reason",
     "assess",
-    "attainment",
     "explain",
     "find_client",
     "fmt_value",
     "rating_of",
+    "round_half_up",
+    "score_of",
     "shortfall",
     "trend_of",
+    "upgrade_evaluation",
 ]

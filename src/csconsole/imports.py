@@ -18,23 +18,26 @@ Two layouts are read, told apart by their header row (which may sit below a titl
   imported elsewhere or silently skipped, so a wrong file can never land on the
   wrong account.
 
-The Week (or period) cell is the period's start date: an ISO date (2026-10-05) or
-a real date cell in Excel. Dates such as 05/10/2026 are refused because the
-day/month order is ambiguous. A week number 1–5 needs ``month`` (``--month
-YYYY-MM``): **week N starts on day 1 + 7×(N−1) of the month** (week 1 on the 1st,
-week 2 on the 8th, … week 5 on the 29th), the rule that matches a sheet counting
-"week 1..5" of a month; a week 5 that would start after the month ends is an error.
+The Week (or period) cell is a date or a week number. **Weeks are Monday-based**
+(SPEC "Sync"): a dated week moves to the Monday of its week, and week N of a month
+(``--month YYYY-MM``) starts on the first Monday on or after the 1st, plus 7×(N−1)
+days; a week 5 exists only when the month has five Mondays. A week belongs to the
+month it starts in. Dates such as 05/10/2026 are refused because the day/month order
+is ambiguous.
 
 The whole file is checked before anything is written: values against the catalog
-(:meth:`Metric.check_value`), dates not in the future, no week or (metric, period)
-twice. Any problem stops the import with an :class:`ImportFileError` listing the
-rows (numbered as the spreadsheet shows them, header = row 1) and reasons. A good
-file is written in one transaction through the sync's upserts, with source_id NULL,
-and recorded in ``sync_runs`` as "import:<file name>". An import may replace a
-synced sample with the same (client, metric, period start) key (the report says
-how many), and a later warehouse sync that sends that row again overwrites the
-imported one: the warehouse is authoritative for the metrics it sends. Samples
-older than the cache's retention are pruned by the next sync like any other.
+(:meth:`Metric.check_value`; hours saved per week against 168 h × the client's team
+size when it is known), weeks not in the future, no week or (metric, period) twice.
+Any problem stops the import with an :class:`ImportFileError` listing the rows
+(numbered as the spreadsheet shows them, header = row 1) and reasons.
+
+A good file's values are the CSM's word for their client, metric and week: they are
+kept in ``sheet_values``, apart from the warehouse's samples, and every view uses them
+instead of the warehouse samples of the same week (:func:`csconsole.rollup.samples_source`).
+A sync never overwrites or deletes them. Importing a corrected sheet replaces the earlier
+import of the weeks it covers (a value left blank there is removed); importing the same
+sheet again changes nothing. :func:`preview_file` shows every row as it would be stored
+and the warehouse values it would replace, without writing anything.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +61,7 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
-from csconsole.sync import SyncSummary, finish_run, start_run, upsert, upsert_samples
+from csconsole.sync import SyncSummary, finish_run, start_run, upsert
 
 #: How many problems the error message lists before "… and N more".
 MAX_LISTED_PROBLEMS = 20
@@ -67,7 +70,7 @@ MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
 #: Rows scanned for the header (a sheet may start with a title or a blank line).
 HEADER_SCAN_ROWS = 20
-WEEK_NUMBER_RULE = "week N starts on day 1 + 7×(N−1) of the month"
+WEEK_NUMBER_RULE = "weeks start on Mondays; week 1 starts on the first Monday on or after the 1st"
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -173,7 +176,32 @@ class MetricCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    replaced_synced: int = 0  # updates of samples that came from a warehouse sync
+    removed: int = 0  # typed earlier for a week the sheet covers, blank in it now
+    replaced_synced: int = 0  # warehouse samples the typed values take the place of
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One value as it will be stored, with what it takes the place of."""
+
+    row: int | None  # the sheet's row number; None for an earlier value being removed
+    metric: str
+    label: str
+    unit: str
+    period_start: date
+    grain: str
+    value: float | None  # None: removed
+    earlier: float | None  # the value typed before for this period, if any
+    warehouse_value: float | None  # the warehouse's figure it replaces (metric's own rule)
+    warehouse_samples: int  # how many warehouse samples that is
+
+    @property
+    def change(self) -> str:
+        if self.value is None:
+            return "remove"
+        if self.earlier is None:
+            return "new"
+        return "unchanged" if self.earlier == self.value else "update"
 
 
 @dataclass
@@ -190,6 +218,7 @@ class ImportReport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     notes_written: int = 0
     notes_unchanged: int = 0
     per_metric: dict[str, MetricCounts] = field(default_factory=dict)
@@ -197,6 +226,7 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     skipped_rows: tuple[int, ...] = ()
     run_id: int | None = None
+    rows: tuple[PreviewRow, ...] = ()
 
     def text(self) -> str:
         """One summary line, then a line for each rule or skip the user should know about."""
@@ -207,30 +237,32 @@ class ImportReport:
         )
         client = f"{self.client_name} ({self.client_key})"
         notes = _plural(self.notes_written, "note")
+        removed = (
+            f", {self.removed} {'to remove' if self.dry_run else 'removed'}" if self.removed else ""
+        )
         if self.dry_run:
             lines = [
                 f"Dry run: would import {what} for {client}: {self.inserted} to insert, "
-                f"{self.updated} to update, {self.unchanged} unchanged, {notes} to write; "
+                f"{self.updated} to update, {self.unchanged} unchanged{removed}, {notes} to write; "
                 "nothing was written."
             ]
         else:
             lines = [
                 f"Imported {what} for {client}: {self.inserted} inserted, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {notes}."
+                f"{self.unchanged} unchanged{removed}, {notes}."
             ]
         replaced = sum(c.replaced_synced for c in self.per_metric.values())
         if replaced:
             lines.append(
-                f"{_plural(replaced, 'sample')} from a warehouse sync "
-                f"{'would be' if self.dry_run else 'was' if replaced == 1 else 'were'} replaced; "
-                "the warehouse wins again "
-                "if it sends those rows anew."
+                f"The typed values {'would take' if self.dry_run else 'take'} the place of "
+                f"{_plural(replaced, 'warehouse sample')} in every view; a sync never "
+                "overwrites them."
             )
         if self.week_number_month is not None:
             first = self.week_number_month
             lines.append(
                 f"Week numbers were read as weeks of {first:%B %Y}: {WEEK_NUMBER_RULE} "
-                f"(week 1 = {first.isoformat()})."
+                f"(week 1 = {first_monday(first).isoformat()})."
             )
         if self.skipped_rows:
             rows = ", ".join(str(n) for n in self.skipped_rows)
@@ -550,14 +582,26 @@ def _period(cell: Cell) -> date | int | str:
     return f"{text!r} is not a week number (1–5) or a date (YYYY-MM-DD)"
 
 
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def first_monday(month: date) -> date:
+    """The first Monday on or after the 1st of ``month``."""
+    first = month.replace(day=1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
 def _week_start(number: int, month: date) -> date | str:
+    """Week ``number`` of ``month``: the first Monday on or after the 1st + 7×(N−1) days."""
     if not 1 <= number <= 5:
         return f"week {number} is not a week of a month (1–5)"
-    start = date.fromordinal(month.toordinal() + 7 * (number - 1))
+    start = first_monday(month) + timedelta(days=7 * (number - 1))
     if start.month != month.month:
         return (
-            f"week {number} of {month:%B %Y} would start on {start.isoformat()}, "
-            "after the month ends"
+            f"week {number} of {month:%B %Y} would start on {start.isoformat()}, after the "
+            f"month ends ({month:%B %Y} has {number - 1} Mondays)"
         )
     return start
 
@@ -660,6 +704,8 @@ class _Parsed:
     periods: set[date] = field(default_factory=set)
     week_numbers: bool = False
     skipped: list[int] = field(default_factory=list)
+    rows: dict[tuple[str, date], int] = field(default_factory=dict)  # sheet row of each value
+    weeks: set[date] = field(default_factory=set)  # the weekly layout's week rows
 
 
 @dataclass(frozen=True)
@@ -667,6 +713,7 @@ class _Client:
     id: int
     key: str
     name: str
+    team_size: int = 0
 
 
 class _Sheet:
@@ -704,8 +751,9 @@ class _Sheet:
             return None
         return cells[index]
 
-    def period(self, row: int, cell: Cell, column: str) -> date | None:
-        """The period start the cell names, or None after recording why it names none."""
+    def period(self, row: int, cell: Cell, column: str, grain: str = "week") -> date | None:
+        """The period start the cell names (a week's Monday), or None after recording why
+        it names none."""
         if _is_blank(cell):
             self.problem(row, column, "the cell is empty; give the week's start date or number")
             return None
@@ -724,6 +772,8 @@ class _Sheet:
             if isinstance(found, str):
                 self.problem(row, column, found)
                 return None
+        if grain == "week":
+            found = monday_of(found)
         if found > self.today:
             self.problem(row, column, f"{found.isoformat()} is in the future")
             return None
@@ -740,8 +790,19 @@ class _Sheet:
                 f"{metric.label} for {start.isoformat()} is already given on row {self.seen[key]}",
             )
             return
+        if metric.unit == "h/week" and self.client.team_size > 0:
+            cap = 168 * self.client.team_size
+            if value > cap:
+                self.problem(
+                    row,
+                    column,
+                    f"{metric.label} {value:g} h/week is more than 168 h for each of the "
+                    f"team's {self.client.team_size} people ({cap:g} h)",
+                )
+                return
         self.seen[key] = row
         self.out.samples[key] = (grain, value)
+        self.out.rows[key] = row
 
     def weekly(self, number: int, cells: Sequence[Cell]) -> None:
         layout = self.layout
@@ -761,6 +822,7 @@ class _Sheet:
                 return
             self.week_rows[start] = number
             self.out.periods.add(start)
+            self.out.weeks.add(start)
         for name, index in layout.columns.items():
             if name in ("week", "notes") or index >= len(cells) or _is_blank(cells[index]):
                 continue
@@ -812,7 +874,7 @@ class _Sheet:
                     )
                     return
                 grain = grain_text
-        start = self.period(number, self.cell(cells, "period"), headers["period"])
+        start = self.period(number, self.cell(cells, "period"), headers["period"], grain)
         cell = self.cell(cells, "value")
         if _is_blank(cell):
             self.problem(number, headers["value"], "the cell is empty")
@@ -851,8 +913,10 @@ def _names_client(text: str, client: _Client) -> bool:
 def _find_client(conn: Connection, wanted: str) -> _Client:
     """The client a --client value names (key or exact name, any case)."""
     clients = [
-        _Client(int(i), str(k), str(n))
-        for i, k, n in conn.exec_driver_sql("SELECT id, key, name FROM clients ORDER BY key")
+        _Client(int(i), str(k), str(n), int(t or 0))
+        for i, k, n, t in conn.exec_driver_sql(
+            "SELECT id, key, name, team_size FROM clients ORDER BY key"
+        )
     ]
     folded = wanted.strip().casefold()
     by_key = [c for c in clients if c.key.casefold() == folded]
@@ -890,54 +954,156 @@ def _problem_message(where: str, problems: Sequence[str], rows: int) -> str:
 
 # --- comparing with the cache and writing -------------------------------------
 
+_Key = tuple[str, date, str]  # metric, period start, grain
+
 
 def _plan(
-    conn: Connection, *, client: _Client, parsed: _Parsed
-) -> tuple[dict[str, MetricCounts], int, int]:
-    """Per-metric counts of what writing would change, and (notes changed, notes unchanged)."""
+    conn: Connection, *, client: _Client, parsed: _Parsed, catalog: Catalog
+) -> tuple[dict[str, MetricCounts], list[PreviewRow], dict[_Key, float | None], int, int]:
+    """Compare the sheet with the cache: per-metric counts, one preview row per value
+    (and per earlier value it removes), the changes to write ({key: value or None to
+    delete}), and (notes changed, notes unchanged)."""
     counts: dict[str, MetricCounts] = {}
+    rows: list[PreviewRow] = []
+    changes: dict[_Key, float | None] = {}
+    # The periods the sheet covers: an earlier import of those is replaced as a whole.
+    covered = {(start, grain) for (_m, start), (grain, _v) in parsed.samples.items()}
+    covered |= {(start, "week") for start in parsed.weeks}
+    typed: dict[_Key, float] = {}
+    warehouse: list[tuple[str, date, str, float]] = []
+    notes: dict[date, str] = {}
     if parsed.periods:
-        low, high = min(parsed.periods).isoformat(), max(parsed.periods).isoformat()
-        stored = {
-            (str(metric), date.fromisoformat(str(start))): (str(grain), float(value), source)
-            for metric, start, grain, value, source in conn.exec_driver_sql(
-                "SELECT metric, period_start, grain, value, source_id FROM samples "
+        low = min(parsed.periods)
+        high = max(parsed.periods) + timedelta(days=40)
+        span = (client.id, low.isoformat(), high.isoformat())
+        typed = {
+            (str(m), date.fromisoformat(str(d)[:10]), str(g)): float(v)
+            for m, d, g, v in conn.exec_driver_sql(
+                "SELECT metric, period_start, grain, value FROM sheet_values "
                 "WHERE client_id = ? AND period_start BETWEEN ? AND ?",
-                (client.id, low, high),
+                span,
             )
         }
+        warehouse = [
+            (str(m), date.fromisoformat(str(d)[:10]), str(g), float(v))
+            for m, d, g, v in conn.exec_driver_sql(
+                "SELECT metric, period_start, grain, value FROM samples "
+                "WHERE client_id = ? AND period_start BETWEEN ? AND ?",
+                span,
+            )
+        ]
         notes = {
             date.fromisoformat(str(start)): str(note)
             for start, note in conn.exec_driver_sql(
                 "SELECT period_start, note FROM period_notes "
                 "WHERE client_id = ? AND period_start BETWEEN ? AND ?",
-                (client.id, low, high),
+                span,
             )
         }
-    else:
-        stored, notes = {}, {}
-    for key, new in parsed.samples.items():
-        entry = counts.setdefault(key[0], MetricCounts())
-        old = stored.get(key)
-        if old is None:
+    for (metric_key, start), (grain, value) in sorted(
+        parsed.samples.items(), key=lambda item: (item[0][1], item[0][0])
+    ):
+        metric = catalog.metrics[metric_key]
+        entry = counts.setdefault(metric_key, MetricCounts())
+        key = (metric_key, start, grain)
+        earlier = typed.get(key)
+        if grain == "week":
+            end = start + timedelta(days=6)
+            replaced = [
+                v for m, d, g, v in warehouse
+                if m == metric_key and g in ("day", "week") and start <= d <= end
+            ]  # fmt: skip
+        else:
+            replaced = [v for m, d, g, v in warehouse if (m, d, g) == key]
+        entry.replaced_synced += len(replaced)
+        if earlier is None:
             entry.inserted += 1
-        elif old[:2] == new:
+            changes[key] = value
+        elif earlier == value:
             entry.unchanged += 1
         else:
             entry.updated += 1
-            if old[2] is not None:
-                entry.replaced_synced += 1
+            changes[key] = value
+        rows.append(
+            PreviewRow(
+                row=parsed.rows.get((metric_key, start)),
+                metric=metric_key,
+                label=metric.label,
+                unit=metric.unit,
+                period_start=start,
+                grain=grain,
+                value=value,
+                earlier=earlier,
+                warehouse_value=_aggregate(replaced, metric.aggregate),
+                warehouse_samples=len(replaced),
+            )
+        )
+    for key, earlier in typed.items():
+        metric_key, start, grain = key
+        if (start, grain) in covered and (metric_key, start) not in parsed.samples:
+            counts.setdefault(metric_key, MetricCounts()).removed += 1
+            changes[key] = None
+            gone = catalog.metrics.get(metric_key)
+            rows.append(
+                PreviewRow(
+                    row=None,
+                    metric=metric_key,
+                    label=gone.label if gone else metric_key,
+                    unit=gone.unit if gone else "",
+                    period_start=start,
+                    grain=grain,
+                    value=None,
+                    earlier=earlier,
+                    warehouse_value=None,
+                    warehouse_samples=0,
+                )
+            )
     changed = sum(1 for start, note in parsed.notes.items() if notes.get(start) != note)
-    return counts, changed, len(parsed.notes) - changed
+    return counts, rows, changes, changed, len(parsed.notes) - changed
 
 
-def _write(conn: Connection, *, client: _Client, parsed: _Parsed) -> tuple[int, int, int]:
-    """Upsert the samples and notes; returns (inserted, updated, notes written)."""
-    samples = [
-        (client.id, metric, start.isoformat(), grain, value, None)
-        for (metric, start), (grain, value) in parsed.samples.items()
+def _aggregate(values: Sequence[float], rule: str) -> float | None:
+    if not values:
+        return None
+    if rule == "sum":
+        return sum(values)
+    if rule == "max":
+        return max(values)
+    if rule == "last":
+        return values[-1]
+    return sum(values) / len(values)
+
+
+def _write(
+    conn: Connection,
+    *,
+    client: _Client,
+    parsed: _Parsed,
+    changes: dict[_Key, float | None],
+    file_name: str,
+) -> int:
+    """Write the changed sheet values and the notes; returns the notes written."""
+    stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    deleted = [(client.id, m, d.isoformat(), g) for (m, d, g), v in changes.items() if v is None]
+    if deleted:
+        conn.exec_driver_sql(
+            "DELETE FROM sheet_values WHERE client_id = ? AND metric = ? AND period_start = ? "
+            "AND grain = ?",
+            deleted,
+        )
+    kept = [
+        (client.id, m, d.isoformat(), g, v, file_name, stamp)
+        for (m, d, g), v in changes.items()
+        if v is not None
     ]
-    inserted, updated = upsert_samples(conn, samples)
+    if kept:
+        conn.exec_driver_sql(
+            "INSERT INTO sheet_values (client_id, metric, period_start, grain, value, file_name, "
+            "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id, metric, "
+            "period_start) DO UPDATE SET grain = excluded.grain, value = excluded.value, "
+            "file_name = excluded.file_name, imported_at = excluded.imported_at",
+            kept,
+        )
     notes_in, notes_up = upsert(
         conn,
         table="period_notes",
@@ -946,23 +1112,28 @@ def _write(conn: Connection, *, client: _Client, parsed: _Parsed) -> tuple[int, 
         compare=("note",),
         rows=[(client.id, start.isoformat(), note) for start, note in parsed.notes.items()],
     )
-    return inserted, updated, notes_in + notes_up
+    return notes_in + notes_up
 
 
-def import_file(
+@dataclass(frozen=True)
+class _Checked:
+    """A file read and checked in full, ready to compare with the cache and write."""
+
+    client: _Client
+    parsed: _Parsed
+    report: ImportReport
+
+
+def _check_file(
     cache: Cache,
     catalog: Catalog,
     path: Path,
     *,
     client: str,
-    month: str | None = None,
-    dry_run: bool = False,
-    today: date | None = None,
-) -> ImportReport:
-    """Check the whole file, then write it in one transaction (or, for a dry run, only
-    compare it with the cache). Raises :class:`ImportFileError` for any problem."""
-    path = Path(path)
-    today = today or clock.today()
+    month: str | None,
+    dry_run: bool,
+    today: date,
+) -> _Checked:
     first_of_month = _parse_month(month)
     try:
         with cache.engine.connect() as conn:
@@ -999,18 +1170,57 @@ def import_file(
         ignored_columns=layout.ignored,
         skipped_rows=tuple(parsed.skipped),
     )
+    return _Checked(target, parsed, report)
+
+
+def import_file(
+    cache: Cache,
+    catalog: Catalog,
+    path: Path,
+    *,
+    client: str,
+    month: str | None = None,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ImportReport:
+    """Check the whole file, then write it in one transaction (or, for a dry run, only
+    compare it with the cache). Raises :class:`ImportFileError` for any problem. The
+    report's ``rows`` preview every value as stored and what it replaces."""
+    path = Path(path)
+    checked = _check_file(
+        cache,
+        catalog,
+        path,
+        client=client,
+        month=month,
+        dry_run=dry_run,
+        today=today or clock.today(),
+    )
+    report = checked.report
     if dry_run:
         try:
             with cache.engine.connect() as conn:
-                report.per_metric, notes_changed, notes_same = _plan(
-                    conn, client=target, parsed=parsed
-                )
+                planned = _plan(conn, client=checked.client, parsed=checked.parsed, catalog=catalog)
         except (OperationalError, DBAPIError) as exc:
             raise CacheError(describe_db_error(exc, path=cache.path)) from None
-        report.notes_written, report.notes_unchanged = notes_changed, notes_same
+        report.per_metric, rows, _changes, report.notes_written, report.notes_unchanged = planned
+        report.rows = tuple(rows)
         _total(report)
         return report
-    return _commit(cache, report=report, client=target, parsed=parsed)
+    return _commit(cache, catalog, report=report, client=checked.client, parsed=checked.parsed)
+
+
+def preview_file(
+    cache: Cache,
+    catalog: Catalog,
+    path: Path,
+    *,
+    client: str,
+    month: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """What importing ``path`` would store, row by row, without writing anything."""
+    return import_file(cache, catalog, path, client=client, month=month, dry_run=True, today=today)
 
 
 def _total(report: ImportReport) -> None:
@@ -1018,17 +1228,22 @@ def _total(report: ImportReport) -> None:
     report.inserted = sum(c.inserted for c in counts)
     report.updated = sum(c.updated for c in counts)
     report.unchanged = sum(c.unchanged for c in counts)
+    report.removed = sum(c.removed for c in counts)
 
 
 def _commit(
-    cache: Cache, *, report: ImportReport, client: _Client, parsed: _Parsed
+    cache: Cache, catalog: Catalog, *, report: ImportReport, client: _Client, parsed: _Parsed
 ) -> ImportReport:
     summary = SyncSummary(source=f"import:{report.file_name}")
     try:
         summary.run_id = start_run(cache, source_id=None, source_name=summary.source)
         with cache.engine.begin() as conn:
-            report.per_metric, _, report.notes_unchanged = _plan(conn, client=client, parsed=parsed)
-            inserted, updated, report.notes_written = _write(conn, client=client, parsed=parsed)
+            # Planned inside the write transaction, so the plan is what gets written.
+            planned = _plan(conn, client=client, parsed=parsed, catalog=catalog)
+            report.per_metric, rows, changes, _notes, report.notes_unchanged = planned
+            report.notes_written = _write(
+                conn, client=client, parsed=parsed, changes=changes, file_name=report.file_name
+            )
     except (OperationalError, DBAPIError) as exc:
         message = describe_db_error(exc, path=cache.path)
         if summary.run_id is not None:
@@ -1040,14 +1255,12 @@ def _commit(
             summary.status, summary.message = "interrupted", "interrupted (Ctrl-C); nothing written"
             _finish_quietly(cache, summary)
         raise
+    report.rows = tuple(rows)
     _total(report)
-    # The plan was read in the write transaction, so it matches the upsert; the upsert's
-    # own counts are still the ones reported.
-    report.unchanged += report.inserted + report.updated - inserted - updated
-    report.inserted, report.updated = inserted, updated
-    summary.inserted, summary.updated, summary.unchanged = inserted, updated, report.unchanged
+    summary.inserted, summary.updated = report.inserted, report.updated
+    summary.unchanged = report.unchanged
     summary.message = report.text().splitlines()[0]
-    if inserted or updated:
+    if report.inserted or report.updated or report.removed or report.notes_written:
         summary.changed_clients = {client.key}
     report.run_id = summary.run_id
     _finish_quietly(cache, summary)

@@ -24,8 +24,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, OperationalError
 
 from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
@@ -367,7 +367,9 @@ class _Checker:
         synced = utcnow().strftime(TIMESTAMP_FORMAT)
         seen: set[str] = set()
         for row in rows:
-            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost) = row[:12]
+            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost, setup) = (
+                row[:13]
+            )
             raw = dict(zip(CLIENTS.columns, row, strict=False))
 
             def reject(reason: str, detail: str, key: Any = key, raw: dict[str, Any] = raw) -> None:
@@ -410,9 +412,13 @@ class _Checker:
             if start_iso is None:
                 reject("bad date", f"start_date {start!r} is not a date")
                 continue
+            setup_fee = 0.0 if setup is None else _number(setup)
+            if setup_fee is None or not math.isfinite(setup_fee) or setup_fee < 0:
+                reject("wrong type", f"setup_fee {setup!r} is not a number ≥ 0")
+                continue
             good.append(
                 (key, name, tier, numbers[0], start_iso, *texts[1:], mail, int(team_n),
-                 numbers[1], numbers[2], synced)
+                 numbers[1], numbers[2], setup_fee, synced)
             )  # fmt: skip
         return good, bad
 
@@ -709,13 +715,14 @@ class Syncer:
             total = int(src.execute(text(sql), params).scalar_one())
         except (OperationalError, DBAPIError) as exc:
             raise SourceError(_contract_message(exc, stream, source)) from None
-        self._set_aside_pending(src, source, stream, until, summary)
+        missing = _missing_columns(src, stream)
+        self._set_aside_pending(src, source, stream, until, missing, summary)
         done = 0
         self._report(source, stream, done, total)
         if total == 0:
             return
         checker = _Checker(self.catalog, today=self.today, client_ids=self._client_ids())
-        sql, params = stream.query(after=bound_after, **window)
+        sql, params = stream.query(after=bound_after, missing=missing, **window)
         fetch, close = self._open_rows(src, source, sql, params)
         # One cache connection writes every batch of the stream, with a larger page cache
         # and rarer checkpoints while it does: rows arrive in watermark order, not key order,
@@ -742,14 +749,20 @@ class Syncer:
                 close()
 
     def _set_aside_pending(
-        self, src: Connection, source: Source, stream: Stream, until: Any, summary: SyncSummary
+        self,
+        src: Connection,
+        source: Source,
+        stream: Stream,
+        until: Any,
+        missing: frozenset[str],
+        summary: SyncSummary,
     ) -> None:
         """Set aside the rows the watermark must not pass: updated in the future (they are
         read again when their time comes) or with no updated_at at all.
 
         They are looked at on every run, so the quarantine keeps only this run's copy.
         """
-        sql, params = stream.pending_query(until=until)
+        sql, params = stream.pending_query(until=until, missing=missing)
         fetch, close = self._open_rows(src, source, sql, params)
         first = True
         try:
@@ -989,6 +1002,17 @@ def _client_keys(
     by_id = {v: k for k, v in client_ids.items()}
     index = 0 if stream is not INCIDENTS else 1
     return {by_id[row[index]] for row in good if row[index] in by_id}
+
+
+def _missing_columns(src: Connection, stream: Stream) -> frozenset[str]:
+    """The stream's optional columns that the warehouse's table or view lacks."""
+    if not stream.optional:
+        return frozenset()
+    try:
+        present = {c["name"].lower() for c in inspect(src).get_columns(stream.table)}
+    except (OperationalError, DBAPIError, NoSuchTableError):
+        return frozenset()  # the stream's own query then says what is wrong
+    return frozenset(c for c in stream.optional if c not in present)
 
 
 def _contract_message(exc: BaseException, stream: Stream, source: Source) -> str:

@@ -28,6 +28,8 @@ class Stream:
     columns: tuple[str, ...]
     keys: tuple[str, ...]  # after updated_at, they make the order total
     dated: str | None = None  # a date column that the retention window filters on
+    #: Columns added to the contract later: an older warehouse without them still syncs.
+    optional: tuple[str, ...] = ()
 
     def query(
         self,
@@ -36,8 +38,10 @@ class Stream:
         since: Any | None,
         until: Any | None = None,
         dialect: str = "sqlite",
+        missing: frozenset[str] = frozenset(),
     ) -> tuple[str, dict[str, Any]]:
-        """SQL and parameters for every row past the watermark ``after``.
+        """SQL and parameters for every row past the watermark ``after``; ``missing``
+        optional columns are read as NULL.
 
         ``until`` leaves out rows updated after it (now): the watermark must never move
         past a row from the future. The retention filter ``since`` only leaves out dates
@@ -60,7 +64,8 @@ class Stream:
                 kept += f" OR date({self.dated}, '+0 days') IS NOT {self.dated}"
             where.append(f"({kept})")
             params["since"] = since
-        sql = f"SELECT {', '.join(self.columns)}, updated_at FROM {self.table}"
+        selected = [f"NULL AS {c}" if c in missing else c for c in self.columns]
+        sql = f"SELECT {', '.join(selected)}, updated_at FROM {self.table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
         return sql + f" ORDER BY {', '.join(order)}", params
@@ -77,11 +82,14 @@ class Stream:
         body = sql.split(" ORDER BY ")[0].split(" FROM ", 1)[1]
         return f"SELECT count(*) FROM {body}", params
 
-    def pending_query(self, *, until: Any) -> tuple[str, dict[str, Any]]:
+    def pending_query(
+        self, *, until: Any, missing: frozenset[str] = frozenset()
+    ) -> tuple[str, dict[str, Any]]:
         """Rows the watermark cannot pass yet: updated after ``until`` (now), or never."""
         order = ", ".join(("updated_at", *self.keys))
+        selected = [f"NULL AS {c}" if c in missing else c for c in self.columns]
         sql = (
-            f"SELECT {', '.join(self.columns)}, updated_at FROM {self.table} "
+            f"SELECT {', '.join(selected)}, updated_at FROM {self.table} "
             f"WHERE updated_at > :until OR updated_at IS NULL ORDER BY {order}"
         )
         return sql, {"until": until}
@@ -93,8 +101,10 @@ CLIENTS = Stream(
     columns=(
         "client_id", "name", "tier", "package_value", "start_date", "csm", "technical_lead",
         "contact_name", "contact_email", "team_size", "hourly_rate", "cost_per_error",
+        "setup_fee",
     ),
     keys=("client_id",),
+    optional=("setup_fee",),
 )  # fmt: skip
 TARGETS = Stream(
     name="targets",

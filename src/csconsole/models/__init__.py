@@ -19,7 +19,14 @@ from csconsole.models.reviews import (
     ReviewSection,
 )
 from csconsole.models.sync_state import RejectedRow, Source, SourceWatermark, SyncRun
-from csconsole.models.synced import Client, ClientTarget, Incident, PeriodNote, Sample
+from csconsole.models.synced import (
+    Client,
+    ClientTarget,
+    Incident,
+    PeriodNote,
+    Sample,
+    SheetValue,
+)
 
 __all__ = [
     "Alert",
@@ -38,6 +45,7 @@ __all__ = [
     "ReviewRecord",
     "ReviewSection",
     "Sample",
+    "SheetValue",
     "Source",
     "SourceWatermark",
     "StatusHistory",

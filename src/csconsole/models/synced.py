@@ -28,6 +28,8 @@ class Client(Base):
     team_size: Mapped[int] = mapped_column(Integer, default=0)
     hourly_rate: Mapped[float] = mapped_column(Float, default=0.0)
     cost_per_error: Mapped[float] = mapped_column(Float, default=0.0)
+    #: One-time fee paid in the client's first month (ROI version 2); 0 when none.
+    setup_fee: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -61,6 +63,25 @@ class Sample(Base):
     grain: Mapped[str] = mapped_column(String(8))
     value: Mapped[float] = mapped_column(Float)
     source_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SheetValue(Base):
+    """A value typed by the CSM in a tracking sheet: their word for one client, metric and
+    period. Every view uses it instead of the warehouse samples of the same period (a
+    week: the day and week samples from its Monday to its Sunday); a sync never writes
+    or deletes it. Weekly values start on a Monday."""
+
+    __tablename__ = "sheet_values"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float] = mapped_column(Float)
+    file_name: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PeriodNote(Base):

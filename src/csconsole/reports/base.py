@@ -43,12 +43,20 @@ Cell: TypeAlias = str | Flowable
 STATUS_WORDS = {"green": "GREEN", "yellow": "YELLOW", "red": "RED"}
 BAND_WORDS = {
     "green": "on target",
+    "met": "on target",
+    "tolerance": "within tolerance",
     "yellow": "watch",
     "red": "off target",
     "no data": "no data",
     "tracked": "tracked",
 }
-TREND_WORDS = {"up": "↑ improving", "down": "↓ declining", "steady": "→ steady", None: "—"}
+TREND_WORDS = {
+    "up": "↑ improving",
+    "down": "↓ declining",
+    "steady": "→ steady",
+    "new": "→ first month",
+    None: "—",
+}
 
 
 def _numbered_canvas(renderer: ReportRenderer) -> type[Canvas]:
@@ -223,7 +231,7 @@ class ReportRenderer:
 
     def band_mark(self, band: str) -> Paragraph:
         """A KPI's band: colour, dot and a word (on target / watch / off target)."""
-        colour = self.branding.colours.get(band)
+        colour = self.branding.colours.get("green" if band in ("met", "tolerance") else band)
         word = BAND_WORDS.get(band, band)
         if colour is None:
             return Paragraph(markup(word), self.styles["label"])

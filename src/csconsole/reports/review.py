@@ -161,7 +161,7 @@ class ReviewReport(ClientMonthReport):
                     target,
                     variance_text(k),
                     previous,
-                    self.band_mark(k.band),
+                    self.band_mark(k.mark),
                 ]
             )
             if k.band in ("green", "yellow", "red"):
@@ -173,7 +173,8 @@ class ReviewReport(ClientMonthReport):
         out.append(
             self.para(
                 "Each figure is the month's value against the client's target. Status: on "
-                "target (green), watch (yellow, 10–20 % short), off target (red).",
+                "target (at or above it), within tolerance (below it by less than 10 %), "
+                "watch (10–20 % short), off target (more than 20 % short).",
                 "note",
             )
         )
@@ -218,7 +219,7 @@ class ReviewReport(ClientMonthReport):
                             [
                                 "Value created",
                                 money(cur.value),
-                                f"system costs {money(cur.system_costs)}; monthly ROI {percent(cur.roi)}",
+                                f"investment {money(cur.investment)} (fee and system costs); monthly ROI {percent(cur.roi)}",
                             ],
                         ],
                         (0.3, 0.18, 0.52),

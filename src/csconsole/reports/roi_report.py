@@ -11,14 +11,10 @@ from reportlab.platypus import Flowable, Spacer
 from csconsole.health import fmt_value
 from csconsole.reports.charts import Line_, line_chart
 from csconsole.reports.review import ClientMonthReport, money, percent
-from csconsole.roi import RoiMonth
+from csconsole.roi import PROJECTION_MONTHS, RoiMonth
 
-#: Payback the seed aims for, in months.
-PAYBACK_TARGET_MONTHS = 6
 #: Months of the trend table and chart.
 TREND_MONTHS = 12
-#: Months averaged for the projected annual return.
-PROJECTION_MONTHS = 3
 #: Efficiency figures shown under "Efficiency gains" when the client has them.
 EFFICIENCY_METRICS = (
     "error_reduction",
@@ -49,11 +45,6 @@ def trend_direction(trend: tuple[RoiMonth, ...]) -> str:
     return "Stable"
 
 
-def projected_annual(trend: tuple[RoiMonth, ...]) -> float:
-    months = trend[-PROJECTION_MONTHS:]
-    return sum(m.value for m in months) / len(months) * 12 if months else 0.0
-
-
 class RoiPdfReport(ClientMonthReport):
     """One client's monthly ROI report."""
 
@@ -73,7 +64,7 @@ class RoiPdfReport(ClientMonthReport):
                         self.para("Client", "label"),
                         c.name,
                         self.para("Package", "label"),
-                        f"{c.tier.capitalize()} ({money(c.package_value)})",
+                        f"{c.tier.capitalize()} ({money(c.package_value)} a month)",
                     ],
                     [self.para("Month", "label"), f.month, self.para("CSM", "label"), c.csm],
                 ],
@@ -88,23 +79,28 @@ class RoiPdfReport(ClientMonthReport):
             )
             return out
         cur = roi.current
-        projection = projected_annual(roi.trend)
+        projection = roi.projected_annual_return
         out += self.section("Executive summary")
         out.append(
             self.figure_boxes(
                 [
                     ("Value created this month", money(cur.value), ""),
                     ("Year-to-date ROI", percent(roi.ytd_roi), ""),
-                    ("Projected annual return", money(projection), ""),
+                    (
+                        "Projected annual return",
+                        "—" if projection is None else money(projection),
+                        "",
+                    ),
                 ]
             )
         )
-        shown = min(PROJECTION_MONTHS, len(roi.trend))
         out.append(
             self.para(
-                "ROI = (value − system costs) / system costs. Year to date: the same over "
-                f"this calendar year's months. Projected annual return: the mean value of the "
-                f"last {shown} month{'s' if shown != 1 else ''} × 12.",
+                "ROI = (value − investment) / investment, where the investment is the monthly "
+                "fee plus the month's system costs (and the setup fee in the first month). "
+                "Year to date: the same over this calendar year's months. Projected annual "
+                f"return: the mean net value (value − investment) of the last {PROJECTION_MONTHS} "
+                "complete months × 12.",
                 "note",
             )
         )
@@ -183,11 +179,12 @@ class RoiPdfReport(ClientMonthReport):
         )
 
         out += self.section("Cumulative impact since implementation")
-        invested = roi.package_value + cur.cumulative_costs
         if roi.payback_months is not None:
-            payback = f"{roi.payback_months} month{'s' if roi.payback_months != 1 else ''} (reached in {roi.payback_month})"
+            payback = f"month {roi.payback_months} after start ({roi.payback_month})"
         else:
             payback = "not reached yet"
+        fees = sum(m.fee + m.setup_fee for m in roi.trend)
+        costs = sum(m.system_costs for m in roi.trend)
         out.append(
             self.key_values(
                 [
@@ -195,10 +192,10 @@ class RoiPdfReport(ClientMonthReport):
                     ("Total value created", money(cur.cumulative_value)),
                     (
                         "Total investment",
-                        f"{money(invested)} (package {money(roi.package_value)} + system costs {money(cur.cumulative_costs)})",
+                        f"{money(cur.cumulative_investment)} (fees {money(fees)} + system costs {money(costs)})",
                     ),
                     ("Current ROI", percent(cur.cumulative_roi)),
-                    ("Payback period", f"{payback}; target {PAYBACK_TARGET_MONTHS} months"),
+                    ("Payback", f"{payback}; target: month {roi.payback_target_months}"),
                 ]
             )
         )
@@ -233,12 +230,12 @@ class RoiPdfReport(ClientMonthReport):
         out.append(Spacer(1, 2 * mm))
         out.append(
             self.table(
-                ["Month", "Value", "System costs", "Monthly ROI", "Cumulative ROI"],
+                ["Month", "Value", "Investment", "Monthly ROI", "Cumulative ROI"],
                 [
                     [
                         m.month,
                         money(m.value),
-                        money(m.system_costs),
+                        money(m.investment),
                         percent(m.roi),
                         percent(m.cumulative_roi),
                     ]
@@ -259,4 +256,4 @@ class RoiPdfReport(ClientMonthReport):
         return out
 
 
-__all__ = ["RoiPdfReport", "projected_annual", "trend_direction"]
+__all__ = ["RoiPdfReport", "trend_direction"]

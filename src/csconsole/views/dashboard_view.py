@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, time
 from typing import Any
 
@@ -35,6 +36,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.dashboard import (
     RANGES_MONTHS,
+    TRACKING_COLUMNS,
     Dashboard,
     Figure,
     Panel,
@@ -42,12 +44,11 @@ from csconsole.dashboard import (
     build_dashboard,
     metric_series,
 )
-from csconsole.health import fmt_value
+from csconsole.health import MARKS, fmt_value
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import current_theme, status_colours, status_label
 
-BAND_MARKS = {"green": "✓", "yellow": "▲", "red": "✗", "no data": "?", "tracked": ""}
 PANEL_COLUMNS = 4
 
 
@@ -73,11 +74,13 @@ class FigureRow(QWidget):
 
     def __init__(self, figure: Figure, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        mark = BAND_MARKS.get(figure.band, "")
-        value = QLabel(f"<b>{figure.value_text()}</b> {mark}")
+        mark = MARKS[figure.mark][0]
+        value = QLabel(f"<b>{html.escape(figure.value_text())}</b> {mark}")
         value.setTextFormat(Qt.TextFormat.RichText)
         label = QLabel(figure.label)
         details = ["tracked" if figure.target is None else f"target {figure.target_text()}"]
+        if figure.mark == "tolerance":
+            details.append(figure.mark_text)
         if figure.variance_text():
             details.append(f"variance {figure.variance_text()}")
         if figure.latest_sample:
@@ -107,12 +110,14 @@ class FigureRow(QWidget):
         if figure.stale:
             tip += "\nThe latest sample is older than expected for this metric."
         self.setToolTip(tip)
-        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.band}")
+        self.setAccessibleName(f"{figure.label}: {figure.value_text()}, {figure.mark_text}")
 
 
 class PanelBox(QGroupBox):
     def __init__(self, panel: Panel, parent: QWidget | None = None) -> None:
         super().__init__(panel.title, parent)
+        if panel.tooltip:
+            self.setToolTip(panel.tooltip)
         layout = QVBoxLayout(self)
         for figure in panel.figures:
             layout.addWidget(FigureRow(figure))
@@ -281,7 +286,15 @@ class WeeklyTable(QTableWidget):
                 week.note,
             )
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                metric = TRACKING_COLUMNS[c - 1] if 0 < c < 5 else None
+                typed = metric is not None and metric in week.typed
+                # A value the CSM typed in a tracking sheet is marked, and says so.
+                item = QTableWidgetItem(f"✎ {text}" if typed else text)
+                if typed:
+                    item.setToolTip("Typed in a tracking sheet: used instead of the warehouse's")
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
                 if 0 < c < 5:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -26,7 +26,7 @@ from csconsole.views.theme import status_label
 
 #: A portfolio row's identity is its client key.
 KEY_ROLE = ID_ROLE
-TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "↑": "↑", "↓": "↓", "→": "→"}
+TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "new": "→ new", "↑": "↑", "↓": "↓", "→": "→"}
 STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2, "none": 3}
 #: Rows measured when the table fits its columns to their contents (visible rows first).
 RESIZE_SAMPLE_ROWS = 60

@@ -44,7 +44,7 @@ from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import TREND_ARROWS, HealthEngine, fmt_value
+from csconsole.health import MARKS, TREND_ARROWS, HealthEngine, fmt_value
 from csconsole.reviews import (
     FEASIBILITY,
     SECTIONS,
@@ -413,7 +413,9 @@ class ReviewsView(QWidget):
                     bg, fg = status_colours(k.band)
                     item.setBackground(bg)
                     item.setForeground(fg)
-                    item.setText(status_label(k.band))
+                    # ✓ only at or above target; below it inside the band, say so.
+                    symbol = MARKS[k.mark][0]
+                    item.setText(f"{symbol} {k.mark_text()}")
                 self.figures.setItem(r, c, item)
         for column in (0, 2, 3, 4):
             self.figures.resizeColumnToContents(column)
