@@ -230,7 +230,7 @@ def test_sql_monthly_rollup_equals_pandas_on_the_demo(synced_cache, catalog) -> 
     }  # fmt: skip
     got = monthly_values(synced_cache.engine, first_month=first, last_month=last, rules=rules)
     assert got.keys() == expected.keys()
-    assert len(got) > 10_000
+    assert len(got) > 8_000  # clients joined over the two years: not every one has 13 months
     for key, (value, last_start, grain) in expected.items():
         assert got[key][0] == pytest.approx(value, rel=1e-12, abs=1e-9), key
         assert got[key][1:] == (last_start, grain), key
@@ -649,3 +649,33 @@ def test_unknown_client_and_months(cache) -> None:  # type: ignore[no-untyped-de
         engine.evaluate(parse_month("2027-01"))
     with pytest.raises(KnownError, match="no data"):
         engine.evaluate(parse_month("2025-01"))
+
+
+def test_a_green_summary_does_not_flatter() -> None:
+    from csconsole.health import Evaluation
+
+    def ev(values: list[float]) -> Evaluation:
+        a = assess(
+            metrics=[metric(f"m{i}", 90, v) for i, v in enumerate(values)],
+            incidents=[],
+            bands=BANDS,
+        )
+        return Evaluation(
+            "CL-1",
+            "One",
+            "essential",
+            "2026-11",
+            True,
+            a.status,
+            a.reasons,
+            a.kpis,
+            a.rating,
+            None,
+            None,
+            (),
+        )
+
+    assert ev([90, 95]).summary() == "Every targeted metric on target"
+    assert ev([90, 85.5, 88]).summary() == (
+        "On track; m1 85.5 % is within tolerance (5 % short); 1 more within tolerance"
+    )

@@ -136,3 +136,13 @@ def test_team_hours_are_checked_against_168_per_person(
         assert "200 h/week is more than 168 h for each of the team's 1 people (168 h)" in str(
             info.value
         )
+
+
+def test_an_import_is_not_a_sync(
+    cache: Cache, catalog: Catalog, client: int, tmp_path: Path
+) -> None:
+    """The status bar's "last synced" speaks of the warehouse, not of sheet imports."""
+    from csconsole.portfolio import last_sync
+
+    run(cache, catalog, sheet(tmp_path, [["1", "98%", "17 hrs", ""]]))
+    assert last_sync(cache) is None

@@ -165,7 +165,7 @@ def test_demo_synced_from_postgres_is_complete_idempotent_and_incremental(
     assert cli("warehouse", "init", pg_url, "--password-stdin", stdin=postgres.password).code == 0
     with postgres.connect(database) as conn:
         copied = copy_sqlite_warehouse(demo_warehouse, conn)
-    assert copied["cs_metric_samples"] > 100_000
+    assert copied["cs_metric_samples"] > 80_000
 
     added = cli("source", "add", "pg", "--url", pg_url, "--password-stdin", stdin=postgres.password)
     assert added.code == 0, added.err
@@ -296,17 +296,16 @@ def test_small_batches_stream_from_a_server_side_cursor_with_identical_results(
 
     for key in ("status", "inserted", "updated", "unchanged", "rejected"):
         assert small_run[0][key] == big_run[0][key], key
-    assert small_run[0]["inserted"] > 100_000
+    assert small_run[0]["inserted"] > 80_000
     assert cache_contents(small) == cache_contents(big)
 
-    # The reads of the contract's rows past the watermark (not the look for rows updated in
-    # the future or never, nor the catalog queries that find optional columns).
+    # The streams' reads (the contract's tables in watermark order), not the catalog
+    # queries that look for optional columns nor the look for rows updated in the future
+    # or never.
     reads = [
         kind
         for statement, kind in cursors
-        if "ORDER BY" in statement
-        and " FROM cs_" in statement
-        and "updated_at IS NULL" not in statement
+        if "ORDER BY updated_at" in statement and "updated_at IS NULL" not in statement
     ]
     assert len(reads) == 2 * 4  # every stream of both runs
     assert set(reads) == {"ServerCursor"}, reads

@@ -109,7 +109,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for e in evaluations:
         rating = "—" if e.rating is None else f"{e.rating:.1f}"
         reasons = e.reasons or ()
-        first = reasons[0].text if reasons else "all targeted metrics on target"
+        first = e.summary()
         print(
             f"{e.client_key:<8} {e.client_name[:28]:<28} {e.tier:<12} {e.status:<7} "
             f"{rating:>6} {TREND_ARROWS[e.trend]} {first}"

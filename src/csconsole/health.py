@@ -532,6 +532,20 @@ class Evaluation:
     def kpi(self, metric: str) -> Kpi | None:
         return next((k for k in self.kpis if k.metric == metric), None)
 
+    def summary(self) -> str:
+        """The first reason, or for a client with none a line that does not flatter: a
+        figure below target inside the green band is named as within tolerance."""
+        if self.reasons:
+            return self.reasons[0].text
+        close = sorted(
+            (k for k in self.kpis if k.mark == "tolerance"), key=lambda k: -(k.shortfall or 0.0)
+        )
+        if not close:
+            return "Every targeted metric on target"
+        k = close[0]
+        more = f"; {len(close) - 1} more within tolerance" if len(close) > 1 else ""
+        return f"On track; {k.label} {fmt_value(k.value, k.unit)} is {k.mark_text()}{more}"
+
     def as_json(self) -> dict[str, Any]:
         """The stable JSON shape documented in docs/json.md."""
         return {

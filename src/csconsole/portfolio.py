@@ -99,7 +99,7 @@ def build_portfolio(
                 package_value=client.package_value,
                 csm=client.csm,
                 status=ev.status if ev else "none",
-                worst_reason=reasons[0] if reasons else ("On target" if ev else "Not started"),
+                worst_reason=ev.summary() if ev else "Not started",
                 reasons=reasons,
                 open_alerts=open_alerts.get(client.key, 0),
                 overdue_alerts=overdue.get(client.key, 0),
@@ -117,10 +117,11 @@ def build_portfolio(
 
 
 def last_sync(cache: Cache) -> datetime | None:
-    """When a sync last finished well, in UTC."""
+    """When a sync from a source last finished well, in UTC (a sheet import is not a sync)."""
     with cache.engine.connect() as conn:
         value = conn.exec_driver_sql(
-            "SELECT max(finished_at) FROM sync_runs WHERE status = 'ok'"
+            "SELECT max(finished_at) FROM sync_runs WHERE status = 'ok' "
+            "AND source_name NOT LIKE 'import:%'"
         ).scalar_one()
     if value is None:
         return None

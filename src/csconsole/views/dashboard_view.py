@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -45,6 +45,7 @@ from csconsole.dashboard import (
     metric_series,
 )
 from csconsole.health import MARKS, fmt_value
+from csconsole.views.import_dialog import sheet_path
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import current_theme, status_colours, status_label
@@ -326,6 +327,9 @@ class ExplanationDialog(QDialog):
 class DashboardView(QWidget):
     """Client and month selectors, the status chip, panels, chart and weekly table."""
 
+    #: A tracking sheet (.csv, .xlsx, .xlsm) was dropped here: import it.
+    file_dropped = Signal(str)
+
     def __init__(
         self, *, cache: Cache, catalog: Catalog, runner: TaskRunner, today: date | None = None
     ) -> None:
@@ -390,12 +394,27 @@ class DashboardView(QWidget):
         layout.addWidget(splitter, 1)
         self.body = splitter
         self.body.hide()
+        self.setAcceptDrops(True)
 
         self.client.activated.connect(self._client_chosen)
         self.month.activated.connect(lambda _i: self.load())
         self.chip.clicked.connect(self.show_explanation)
         self.chart.range_changed.connect(lambda _m: self.load_chart())
         self.chart.metric_changed.connect(lambda _k: self.load_chart())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if sheet_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if sheet_path(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = sheet_path(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.file_dropped.emit(path)
 
     # --- data flow ---------------------------------------------------------------
 

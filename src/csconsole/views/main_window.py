@@ -32,11 +32,13 @@ from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
+from csconsole.imports import ImportReport
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.import_dialog import ImportDialog
 from csconsole.views.opportunities_view import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.reviews_view import ReviewsView
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         self.portfolio: Portfolio | None = None
         self._sync_note = ""
         self._warmed_up = False
+        self.import_dialog: ImportDialog | None = None
         self.setWindowTitle("csconsole")
         self.sync = SyncController(
             self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
@@ -177,6 +180,9 @@ class MainWindow(QMainWindow):
         self.cancel_action = QAction("&Cancel sync", self)
         self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.cancel_action.setEnabled(False)
+        self.import_action = QAction("&Import tracking sheet…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setStatusTip("Preview a client's weekly tracking sheet, then import it")
         self.demo_action = QAction("Load &demo data", self)
         self.settings_action = QAction("Se&ttings…", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
@@ -191,6 +197,7 @@ class MainWindow(QMainWindow):
         for action in (self.sync_action, self.cancel_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
         file_menu.addAction(self.demo_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -253,6 +260,8 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self.start_sync)
         self.cancel_action.triggered.connect(self.sync.cancel)
         self.cancel_button.clicked.connect(self.sync.cancel)
+        self.import_action.triggered.connect(lambda: self.open_import())
+        self.dashboard_view.file_dropped.connect(self.open_import)
         self.demo_action.triggered.connect(self.load_demo)
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action.triggered.connect(self.close)
@@ -494,6 +503,32 @@ class MainWindow(QMainWindow):
         self._sync_idle()
         self.refresh()
         self.statusBar().showMessage(summaries[0].text(), 15_000)
+
+    def open_import(self, path: str | None = None) -> ImportDialog:
+        """The import dialog for the dashboard's client and month (and a dropped file)."""
+        month = self.dashboard_view.month.currentData()
+        dialog = ImportDialog(
+            cache=self.cache,
+            catalog=self.catalog,
+            runner=self.runner,
+            clients=[(r.key, r.name) for r in self.portfolio.rows] if self.portfolio else [],
+            client=self.dashboard_view.client_key,
+            month=str(month) if month else None,
+            path=path,
+            today=self.today,
+            parent=self,
+        )
+        dialog.imported.connect(self._sheet_imported)
+        dialog.finished.connect(dialog.deleteLater)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _sheet_imported(self, report: ImportReport) -> None:
+        """Typed values change one client's figures: re-rate, then refresh what shows them."""
+        self.statusBar().showMessage(report.text().splitlines()[0], 15_000)
+        if report.inserted or report.updated or report.removed or report.notes_written:
+            self._evaluate_and_refresh({report.client_key})
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(

@@ -64,6 +64,7 @@ def upgrade() -> None:
 
 
 def _rerate(conn: sa.Connection) -> None:
+    from csconsole.errors import KnownError
     from csconsole.health import upgrade_evaluation
 
     rows = conn.exec_driver_sql(
@@ -72,11 +73,15 @@ def _rerate(conn: sa.Connection) -> None:
     last: tuple[int, str, float | None] | None = None  # client, month, rating
     updates = []
     for row_id, client_id, month, text in rows:
-        data = json.loads(text)
         previous = None
         if last is not None and last[0] == client_id and _follows(last[1], month):
             previous = last[2]
-        evaluation = upgrade_evaluation(data, previous_rating=previous)
+        try:
+            evaluation = upgrade_evaluation(json.loads(text), previous_rating=previous)
+        except (ValueError, KeyError, TypeError, AttributeError, KnownError):
+            # Not an evaluation this version can read: kept exactly as it was.
+            last = None
+            continue
         updates.append(
             (
                 evaluation.status,
