@@ -624,6 +624,8 @@ class Syncer:
         self.progress = progress
         self.cancel = cancel
         #: The watermark never moves past this moment (UTC): a row updated later waits.
+        #: Taken when each sync starts, unless given.
+        self._fixed_now = now
         self.now = now or datetime.now(UTC)
 
     # The watermark is kept as JSON: [updated_at text, key, ...].
@@ -650,6 +652,7 @@ class Syncer:
             return self._sync(source, password=password)
 
     def _sync(self, source: Source, *, password: str | None) -> SyncSummary:
+        self.now = self._fixed_now or datetime.now(UTC)
         summary = SyncSummary(source=source.name)
         started = time.perf_counter()
         secrets = [password or ""]
