@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.test_opportunities import new
@@ -182,3 +183,33 @@ def test_a_migration_is_preceded_by_a_backup_and_three_are_kept(tmp_path: Path) 
         backup(engine, path, reason=f"test{i}")
     engine.dispose()
     assert len(list(backups_dir(path).iterdir())) == KEEP
+
+
+def test_the_console_shows_a_damaged_cache_in_a_dialog(
+    qtbot: Any, synced_demo_file: Path, tmp_path: Path
+) -> None:
+    """The console names the damaged file and the ways out, as the commands do."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from csconsole.views.app import run_gui
+
+    path = tmp_path / "c.sqlite"
+    shutil.copy(synced_demo_file, path)
+    Cache.open(path).close()  # today's automatic backup
+    corrupt_table(path, "samples")
+    shown: list[str] = []
+
+    def close_the_dialog() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.text())
+            box.close()
+        else:
+            QTimer.singleShot(10, close_the_dialog)
+
+    QTimer.singleShot(0, close_the_dialog)
+    assert run_gui(path) == 1
+    assert len(shown) == 1
+    assert f"the cache {path} is damaged" in shown[0]
+    assert "csconsole cache restore" in shown[0] and "csconsole cache recover" in shown[0]
