@@ -130,7 +130,8 @@ def damaged_message(path: Path, detail: str) -> str:
     """One line for a damaged cache, with the two ways out."""
     from csconsole.cache_backup import latest_backup
 
-    first = detail.strip().splitlines()[0] if detail.strip() else "damaged"
+    words = " ".join(detail.replace("*** in database main ***", "").split()) or "damaged"
+    first = words if len(words) <= 120 else words[:119] + "…"
     backup = latest_backup(path)
     restore = (
         f"restore the automatic backup of {backup.when} with 'csconsole cache restore'"
