@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QTabWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import TODAY
@@ -186,8 +186,11 @@ def test_draft_edits_survive_moving_between_alerts(
     red = view.model.find(red_id)
     assert red is not None
     assert view.subject.text().startswith("Urgent") and red.client_name in view.subject.text()
-    for reason in red.reasons:
-        assert reason in view.body.toPlainText()
+    body = view.body.toPlainText()
+    for reason in red.reasons:  # in the client's words: incidents by title, never by ID
+        words = reason.split(": ", 1)[-1].split(" (since")[0] if "incident" in reason else reason
+        assert words.split(" ")[0] in body and (words in body or "incident" not in reason)
+    assert "INC-" not in body
     view.subject.selectAll()
     qtbot.keyClicks(view.subject, "Our plan for today")
     view.body.moveCursor(view.body.textCursor().MoveOperation.End)
@@ -225,21 +228,25 @@ def test_mail_program_eml_and_too_long_fallback(
     query = parse_qs(urlsplit(encoded).query)
     assert query["body"] == ["Hi Zoë,\r\n\r\nShort & sweet: 99 % done.\r\n"]
     assert query["subject"] == [view.subject.text()]
-    # too long for a link: the user is offered an .eml instead
+    # too long for a link: the user is offered an .eml or a copy instead
     view.body.setPlainText("A long letter line.\n" * 200)
     target = tmp_path / "long"
     asked: list[str] = []
+    answers = ["copy", "save"]
 
-    def question(_parent: object, _title: str, text: str) -> QMessageBox.StandardButton:
+    def ask(text: str) -> str:
         asked.append(text)
-        return QMessageBox.StandardButton.Yes
+        return answers.pop(0)
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(view, "ask_too_long", ask)
+    view.mail_button.click()
+    assert "copy it" in asked[0]
+    assert QApplication.clipboard().text().count("A long letter line.") == 200
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), "Email (*.eml)")
     )
     view.mail_button.click()
-    assert len(opened) == 1 and ".eml" in asked[0]
+    assert len(opened) == 1 and ".eml" in asked[1]
     saved = tmp_path / "long.eml"
     message = BytesParser(policy=policy.default).parsebytes(saved.read_bytes())
     assert message["Subject"] == view.subject.text() and message["X-Unsent"] == "1"

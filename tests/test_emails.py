@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from conftest import TODAY
+from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.emails import (
@@ -80,7 +81,7 @@ def test_draft_per_status_quotes_every_reason_and_figure(
     if status != "green":
         assert evaluation.reasons
         for reason in evaluation.reasons:
-            assert reason.text in draft.body
+            assert wording.reason_sentence(reason, evaluation) in draft.body
         assert lead in draft.body  # yellow and red bring in the technical lead
     engine = HealthEngine(synced_cache, catalog, today=TODAY)
     client = engine.find_client(evaluation.client_key)
@@ -306,7 +307,7 @@ def test_cli_email_prints_and_saves(
     assert code == 0 and err == ""
     assert out.startswith("To: ") and "\nSubject: Urgent" in out
     for reason in red.reasons:
-        assert reason.text in out
+        assert wording.reason_sentence(reason, red) in out
     # the built-ins were copied to the user's templates folder on first use
     assert (isolated_home / "templates" / "red.txt.j2").is_file()
 
@@ -322,7 +323,7 @@ def test_cli_email_prints_and_saves(
     assert code == 0 and str(target) in out
     msg = _parse(target.read_bytes())
     assert red.client_name in str(msg["Subject"]) and msg["X-Unsent"] == "1"
-    assert red.reasons[0].text in msg.get_content()
+    assert wording.reason_sentence(red.reasons[0], red) in msg.get_content()
 
     (isolated_home / "templates" / "red.txt.j2").write_text("Subject: {{ oops\n", encoding="utf-8")
     code, out, err = _run(capsys, "email", "--client", red.client_key, "--cache", cache)

@@ -349,7 +349,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
         "shortfall",
         ("shortfall", "satisfaction"),
     )
-    assert reason.text == "satisfaction 6.5/10 is 23.5 % short of target 8.5/10 and below 7/10"
+    assert reason.text == "satisfaction 6.5/10 is 23.5% short of target 8.5/10 and below 7.0/10"
     # 8.0: 5.9 % short (green by shortfall) but at or below 8.5 (yellow): one yellow reason
     a = assess(metrics=[metric("satisfaction", 8.5, 8.0)], incidents=[], bands=BANDS)
     (reason,) = a.reasons
@@ -358,7 +358,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
         "satisfaction",
         ("satisfaction",),
     )
-    assert reason.text == "satisfaction 8/10 is at or below 8.5/10"
+    assert reason.text == "satisfaction 8.0/10 is at or below 8.5/10"
 
 
 @pytest.mark.parametrize(
@@ -366,7 +366,7 @@ def test_one_reason_per_metric_names_every_rule_broken() -> None:
     [
         (99.8, 99.8, "met", "on target"),
         (99.8, 100.0, "met", "on target"),
-        (99.8, 98.63, "tolerance", "within tolerance (1.2 % short)"),
+        (99.8, 98.63, "tolerance", "within tolerance (1.2% short)"),
         (90, 81, "yellow", "needs attention"),
         (90, 60, "red", "off target"),
         (90, None, "no data", "no data"),
@@ -383,7 +383,7 @@ def test_marks_do_not_flatter(
 
 def test_lower_is_better_within_tolerance_says_above() -> None:
     a = assess(metrics=[metric("error_rate", 0.5, 0.52)], incidents=[], bands=BANDS)
-    assert a.kpis[0].mark_text() == "within tolerance (4 % above)"
+    assert a.kpis[0].mark_text() == "within tolerance (4.0% above)"
 
 
 def test_explain_new_and_cleared_reasons() -> None:
@@ -542,7 +542,8 @@ def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyp
     January: cumulative 5,150 < 5,200: not yet paid back.
     February: cumulative 7,150 ≥ 6,300: payback in February, month 3 after start;
       cumulative ROI (7,150 − 6,300) / 6,300 = 13.49 %. Year to date is unchanged (the
-      setup fee fell in 2025). Projected: (−3,100 + 3,050 + 900) / 3 × 12 = 3,400.
+      setup fee fell in 2025). The projection leaves the one-time setup fee out:
+      (−100 + 3,050 + 900) / 3 × 12 = 15,400, as without it.
     """
     _roi_client(cache, setup_fee=3000)
     report = _roi(cache, "2026-02")
@@ -553,7 +554,7 @@ def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyp
     assert feb.cumulative_roi == pytest.approx(850 / 6300)
     assert (report.payback_month, report.payback_months) == ("2026-02", 3)
     assert report.ytd_roi == pytest.approx(3950 / 2200)
-    assert report.projected_annual_return == pytest.approx(3_400)
+    assert report.projected_annual_return == pytest.approx(15_400)
 
 
 def test_year_to_date_roi_starts_again_in_january(cache) -> None:  # type: ignore[no-untyped-def]
@@ -677,5 +678,22 @@ def test_a_green_summary_does_not_flatter() -> None:
 
     assert ev([90, 95]).summary() == "Every targeted metric on target"
     assert ev([90, 85.5, 88]).summary() == (
-        "On track; m1 85.5 % is within tolerance (5 % short); 1 more within tolerance"
+        "On track; m1 85.5% is within tolerance (5.0% short); 1 more within tolerance"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "incident"),
+    [([90, 90], None), ([90, 85], None), ([90, 80], None), ([60, 90], None), ([90, None], None),
+     ([90, 90], "minor"), ([95, 90], "critical")],
+)  # fmt: skip
+def test_rating_alone_agrees_with_assess(values: list[float | None], incident: str | None) -> None:
+    from csconsole.health import rating_alone
+
+    metrics = [
+        metric("user_adoption", 90, values[0]),
+        metric("satisfaction", 8.5, None if values[1] is None else values[1] / 10),
+    ]
+    incidents = [IncidentInput("I", incident, "t", "2026-11-01 00:00:00")] if incident else []
+    full = assess(metrics=metrics, incidents=incidents, bands=BANDS)
+    assert rating_alone(metrics=metrics, incidents=incidents, bands=BANDS) == full.rating

@@ -127,9 +127,9 @@ def test_preview_shows_every_row_and_the_warehouse_value_it_replaces(
     assert settled(qtbot, dialog) == "ready"
     assert tuple(dialog.model.headerData(c, Qt.Orientation.Horizontal) for c in range(7)) == COLUMNS
     assert table(dialog) == [
-        ("2", "2026-11-02", "Time saved per week", "17 h/week", "—", "13.8 h/week (1 sample)", "New"),
-        ("2", "2026-11-02", "Uptime", "98 %", "—", "99 % (7 samples)", "New"),
-        ("3", "2026-11-09", "Time saved per week", "16 h/week", "—", "13.8 h/week (1 sample)", "New"),
+        ("2", "2026-11-02", "Time saved per week", "17.0 h/week", "—", "13.8 h/week (1 sample)", "New"),
+        ("2", "2026-11-02", "Uptime", "98.0%", "—", "99.0% (7 samples)", "New"),
+        ("3", "2026-11-09", "Time saved per week", "16.0 h/week", "—", "13.8 h/week (1 sample)", "New"),
     ]  # fmt: skip
     summary = dialog.summary.text()
     assert summary.startswith("tracking.csv → Test Client (CL-900): 3 values (3 new")
@@ -140,7 +140,7 @@ def test_preview_shows_every_row_and_the_warehouse_value_it_replaces(
     qtmodeltester.check(dialog.model)
     qtmodeltester.check(dialog.proxy)
     dialog.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # by value, not by its text
-    assert [r[3] for r in table(dialog)] == ["98 %", "17 h/week", "16 h/week"]
+    assert [r[3] for r in table(dialog)] == ["98.0%", "17.0 h/week", "16.0 h/week"]
     assert typed_count(cache) == 0
 
 
@@ -167,8 +167,8 @@ def test_an_xlsx_sheet_previews_like_a_csv(
     dialog = make_dialog(qtbot, cache, catalog, runner, clients, path, month="2026-10")
     assert settled(qtbot, dialog) == "ready"
     assert [r[:4] for r in table(dialog)] == [
-        ("3", "2026-11-02", "Time saved per week", "17 h/week"),
-        ("3", "2026-11-02", "Uptime", "98 %"),
+        ("3", "2026-11-02", "Time saved per week", "17.0 h/week"),
+        ("3", "2026-11-02", "Uptime", "98.0%"),
     ]  # the Wednesday's week starts on Monday the 2nd; the month matters only for week numbers
     assert "Week numbers were read" not in dialog.summary.text()
 
@@ -187,10 +187,10 @@ def test_a_corrected_sheet_previews_its_updates_and_removals(
     dialog = make_dialog(qtbot, cache, catalog, runner, clients, corrected)
     assert settled(qtbot, dialog) == "ready"
     assert table(dialog) == [
-        ("2", "2026-11-02", "Time saved per week", "18 h/week", "17 h/week", "13.8 h/week (1 sample)", "Update"),
-        ("2", "2026-11-02", "Uptime", "98 %", "98 %", "99 % (7 samples)", "Unchanged"),
-        ("3", "2026-11-09", "Time saved per week", "16 h/week", "16 h/week", "13.8 h/week (1 sample)", "Unchanged"),
-        ("—", "2026-11-09", "Uptime", "removed", "99 %", "—", "Remove"),
+        ("2", "2026-11-02", "Time saved per week", "18.0 h/week", "17.0 h/week", "13.8 h/week (1 sample)", "Update"),
+        ("2", "2026-11-02", "Uptime", "98.0%", "98.0%", "99.0% (7 samples)", "Unchanged"),
+        ("3", "2026-11-09", "Time saved per week", "16.0 h/week", "16.0 h/week", "13.8 h/week (1 sample)", "Unchanged"),
+        ("—", "2026-11-09", "Uptime", "removed", "99.0%", "—", "Remove"),
     ]  # fmt: skip
     assert "1 to update, 2 unchanged, 1 to remove" in dialog.summary.text()
     assert "earlier sheet" in str(dialog.proxy.index(3, 0).data(Qt.ItemDataRole.ToolTipRole))
@@ -460,8 +460,8 @@ def test_a_sheet_dropped_on_the_dashboard_is_previewed_then_imported(
     with qtbot.waitSignal(dialog.imported, timeout=WAIT):
         dialog.import_button.click()
     assert typed_count(cache) == 3
-    qtbot.waitUntil(lambda: dash.weekly.item(0, 2).text() == "✎ 17 h", timeout=WAIT)
-    assert dash.weekly.item(0, 1).text() == "✎ 98 %"
+    qtbot.waitUntil(lambda: dash.weekly.item(0, 2).text() == "✎ 17.0 h", timeout=WAIT)
+    assert dash.weekly.item(0, 1).text() == "✎ 98.0%"
     assert "Imported 2 weeks for Test Client" in window.statusBar().currentMessage()
     dialog.cancel_button.click()
     assert not dialog.isVisible()

@@ -454,8 +454,10 @@ def test_export_then_import_round_trips_hostile_text(
     assert O.export_rows(rows, path) == 2
     if suffix == ".xlsx":
         sheet = openpyxl.load_workbook(path).active
-        assert sheet["D3"].value == '=HYPERLINK("x") & <b>'
-        assert sheet["D3"].data_type == "s"  # text, not a formula
+        area = [c.value for c in sheet[1]].index("Area") + 1
+        cell = sheet.cell(row=3, column=area)
+        assert cell.value == '=HYPERLINK("x") & <b>'
+        assert cell.data_type == "s"  # text, not a formula
     report = O.import_file(store, ctx, path)
     assert (report.created, report.updated, report.unchanged) == ([], [], 2)
     assert O.get(store, "PO-001").current_state == HOSTILE.replace("\r\n", "\n")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.errors import KnownError
 from csconsole.health import HealthEngine
@@ -63,10 +64,10 @@ def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalo
     assert not review.saved
     ev = facts.evaluation
     assert ev.status == "yellow" and ev.reasons
-    # Improvements: the reasons for the status, word for word.
+    # Improvements: the reasons for the status, as sentences a client reads.
     for reason in ev.reasons:
-        assert reason.text in review.text("improvements")
-    assert review.text("primary_focus").endswith(ev.reasons[0].text)
+        assert wording.reason_sentence(reason, ev) in review.text("improvements")
+    assert review.text("primary_focus") == wording.focus_sentence(ev.reasons[0], ev)
     # Wins: the metrics furthest above target, best first.
     above = sorted(
         (k for k in ev.kpis if k.variance and k.variance > 0 and k.band != "tracked"),
@@ -74,12 +75,19 @@ def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalo
     )
     lines = review.text("wins").splitlines()
     assert len(lines) == min(3, len(above))
-    assert [line.split(" at ")[0].lstrip("• ") for line in lines] == [k.label for k in above[:3]]
-    assert review.text("key_achievement").startswith(above[0].label)
+    assert [line.split(": ")[0].lstrip("• ") for line in lines] == [
+        wording.title(k.metric, k.label) for k in above[:3]
+    ]
+    assert review.text("key_achievement") == wording.achievement_sentence(above[0], ev)
     # Opportunities: open entries with investment and ROI; upsells under expansion.
-    assert within in review.text("optimisations") and "$2,500" in review.text("optimisations")
-    assert upsell in review.text("expansion") and "% a year" in review.text("expansion")
-    assert upsell not in review.text("optimisations")
+    # They are named by their area, never by their internal ID.
+    assert "Lead intake" in review.text("optimisations")
+    assert "$2,500" in review.text("optimisations")
+    assert "Predictive <AI>" in review.text("expansion")
+    assert "annual return" in review.text("expansion")
+    assert "Predictive" not in review.text("optimisations")
+    for opp_id in (within, upsell):
+        assert opp_id not in review.text("optimisations") + review.text("expansion")
     assert review.text("expansion_readiness") == "Partial"  # yellow
 
 

@@ -94,6 +94,20 @@ def test_an_edit_is_saved_as_typed_and_shown_after_reopening(
         assert runner.shutdown()
 
 
+def test_sections_left_out_of_the_pdf_are_listed_as_they_change(
+    qtbot: QtBot, opened: ReviewsView
+) -> None:
+    text = opened.left_out_label.text()
+    assert text.startswith("Will be left out of the PDF")
+    assert "Client feedback" in text and "Action items" in text
+    quote = opened.fields["client_quote"]
+    assert isinstance(quote, QPlainTextEdit)
+    quote.setPlainText("Best month yet.")
+    assert "Client feedback" not in opened.left_out_label.text()
+    quote.setPlainText("   \n ")
+    assert "Client feedback" in opened.left_out_label.text()
+
+
 def test_export_pdf_to_the_chosen_path_and_offer_to_open_it(
     qtbot: QtBot, opened: ReviewsView, tmp_path: Path
 ) -> None:

@@ -142,3 +142,27 @@ def test_a_warehouse_password_goes_to_the_keyring_only(
     (source,) = list_sources(cache)
     assert "s3cret" not in source.url and source.needs_password
     assert "s3cret" not in cache.path.read_bytes().decode("latin-1")
+
+
+def test_the_locale_is_saved_checked_and_used(
+    qtbot: QtBot, cache: Cache, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from csconsole import formatting
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    dialog = make_dialog(qtbot, cache, runner)
+    assert dialog.detail_edits["locale"].text() == "en"
+    dialog.detail_edits["locale"].setText("xx_nowhere")
+    dialog.accept()
+    assert warnings and "xx_nowhere" in warnings[0] and Settings.load().locale == "en"
+    dialog.detail_edits["locale"].setText("en_GB")
+    dialog.accept()
+    try:
+        assert Settings.load().locale == "en_GB"
+        assert formatting.day_in_text(date(2026, 11, 14)) == "14 November"
+    finally:
+        formatting.set_locale("en")
+        formatting.set_locale(None)

@@ -63,6 +63,15 @@ class Metric:
     maximum: float | None = None
     clients: frozenset[str] = frozenset()
     description: str = ""
+    #: Decimals its figures print with (None: the unit's default, see csconsole.formatting).
+    decimals: int | None = None
+    #: The metric's name inside a sentence ("median lead response time"); default: label.
+    spoken: str = ""
+
+    @property
+    def said(self) -> str:
+        """The name as a person says it mid-sentence: the ``spoken`` form, else the label."""
+        return self.spoken or lowercase_first(self.label)
 
     def check_value(self, value: float) -> str | None:
         """Why ``value`` cannot be a sample of this metric, or None when it can."""
@@ -107,6 +116,13 @@ class Catalog:
         return result
 
 
+def lowercase_first(text: str) -> str:
+    """ "Uptime" → "uptime", but "CRM sync" and "NPS" keep their capitals."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def _require(entry: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
     if name not in entry:
         raise CatalogError(f"{where}: missing field {name!r}")
@@ -122,6 +138,15 @@ def _optional_float(entry: Mapping[str, Any], name: str, where: str) -> float | 
     if name not in entry:
         return None
     return float(_require(entry, name, float, where))
+
+
+def _decimals(entry: Mapping[str, Any], where: str) -> int | None:
+    if "decimals" not in entry:
+        return None
+    value = _require(entry, "decimals", int, where)
+    if not 0 <= value <= 4:
+        raise CatalogError(f"{where}: decimals must be 0 to 4, not {value}")
+    return int(value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -193,6 +218,8 @@ def _parse_metrics(path: Path, tiers: Mapping[str, Tier], into: dict[str, Metric
             maximum=default_max if maximum is None else maximum,
             clients=frozenset(clients),
             description=str(entry.get("description", "")),
+            decimals=_decimals(entry, where),
+            spoken=str(entry.get("spoken", "")),
         )
         if target is not None and metric.check_value(target):
             raise CatalogError(f"{where}: target {target:g} is outside the metric's range")

@@ -19,7 +19,7 @@ EXIT_OK = 0
 def cmd_email(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
     from csconsole.cli_health import _open, _today
-    from csconsole.emails import draft_for_client, write_eml
+    from csconsole.emails import draft_for_client, recipient_problem, write_eml
 
     with _open(args) as cache:
         draft = draft_for_client(
@@ -33,6 +33,9 @@ def cmd_email(args: argparse.Namespace) -> int:
     for problem in draft.problems:
         print(f"csconsole: warning: {problem}", file=sys.stderr)
     if args.out:
+        unwritable = recipient_problem(draft)
+        if unwritable:
+            print(f"csconsole: warning: {unwritable}", file=sys.stderr)
         out = Path(args.out)
         try:  # as `report -o` does: a missing folder is made
             out.parent.mkdir(parents=True, exist_ok=True)

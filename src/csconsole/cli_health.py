@@ -15,6 +15,7 @@ from typing import Any
 from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.errors import KnownError
+from csconsole.formatting import signed_percent
 from csconsole.health import TREND_ARROWS, Bands, HealthEngine, fmt_value
 from csconsole.rollup import month_label, parse_month
 
@@ -143,11 +144,12 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         f"{'METRIC':<34} {'VALUE':>14} {'TARGET':>14} {'VARIANCE':>9} {'BAND':<8} {'PREVIOUS':>14}"
     )
     for k in evaluation.kpis:
-        variance = "" if k.variance is None else f"{k.variance * 100:+.1f} %"
+        variance = signed_percent(k.variance, 1)
         note = f"  (from {k.carried_from})" if k.carried_from else ""
+        value, target, previous = (fmt_value(v, k.unit, k.metric) for v in (k.value, k.target, k.previous))  # fmt: skip
         print(
-            f"{k.label[:34]:<34} {fmt_value(k.value, k.unit):>14} {fmt_value(k.target, k.unit):>14} "
-            f"{variance:>9} {k.band:<8} {fmt_value(k.previous, k.unit):>14}{note}"
+            f"{k.label[:34]:<34} {value:>14} {target:>14} "
+            f"{variance:>9} {k.band:<8} {previous:>14}{note}"
         )
     return EXIT_OK
 

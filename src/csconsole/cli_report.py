@@ -20,7 +20,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from csconsole.cli_health import _open, _today, health_engine
     from csconsole.errors import KnownError
     from csconsole.reports.export import export_all, export_one, file_name
-    from csconsole.rollup import month_label, parse_month
+    from csconsole.rollup import parse_month
 
     if bool(args.all) == bool(args.client):
         raise KnownError("give either --client C or --all")
@@ -42,7 +42,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                     path = Path(args.output)
                 else:
                     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
-                    path = folder / file_name(client.key, month_label(month), kind)
+                    path = folder / file_name(client.name, month, kind)
                 written = export_one(
                     cache,
                     catalog,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import KnownError
@@ -73,15 +74,13 @@ class Figure:
     mark_text: str = ""  # "within tolerance (1.2 % short)"
 
     def value_text(self) -> str:
-        return fmt_value(self.value, self.unit)
+        return fmt_value(self.value, self.unit, self.metric)
 
     def target_text(self) -> str:
-        return "tracked" if self.target is None else fmt_value(self.target, self.unit)
+        return "tracked" if self.target is None else fmt_value(self.target, self.unit, self.metric)
 
     def variance_text(self) -> str:
-        if self.variance is None:
-            return ""
-        return f"{self.variance * 100:+.0f} %"
+        return fmt.signed_percent(self.variance, 0)
 
 
 @dataclass(frozen=True)
@@ -180,11 +179,11 @@ def _figure(
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
+    return fmt.money(value)
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:,.0f} %"
+    return fmt.percent(value, 0)
 
 
 def _roi_lines(roi: RoiReport) -> tuple[tuple[str, str], ...]:
@@ -197,9 +196,9 @@ def _roi_lines(roi: RoiReport) -> tuple[tuple[str, str], ...]:
         ("Time savings", f"{_money(cur.time_savings_value)} ({cur.hours_saved:,.0f} h)"),
         ("Error prevention", _money(cur.error_prevention_value)),
         ("Revenue attribution", _money(cur.revenue_attribution)),
-        ("Value this month", _money(cur.value)),
+        ("Value this month" if cur.complete else "Value to date", _money(cur.value)),
         ("Investment (fee + costs)", _money(cur.investment)),
-        ("Monthly ROI", _pct(cur.roi)),
+        ("Monthly ROI" if cur.complete else "ROI this month to date", _pct(cur.roi)),
         ("Year-to-date ROI", _pct(roi.ytd_roi)),
         ("Cumulative ROI", _pct(cur.cumulative_roi)),
         ("Payback", f"{payback} (target {roi.payback_target_months})"),

@@ -15,21 +15,24 @@ Outlook opens as a draft and Thunderbird and Apple Mail open as a message to for
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from email import policy
+from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from csconsole import formatting as fmt
+from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
@@ -50,20 +53,6 @@ TEMPLATE_SUFFIX = ".txt.j2"
 #: Shipped beside the templates and copied with them, so the user sees the fields.
 FIELDS_NOTE = "README.txt"
 
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -76,6 +65,10 @@ class TemplateProblem(KnownError):
         self.path = path
         self.line = line
         self.cause = cause
+
+
+#: What each status's letter is called in a file name.
+LETTER_NAMES = {"green": "Thank-you letter", "yellow": "Optimisation call", "red": "Urgent update"}
 
 
 class MailtoTooLong(KnownError):
@@ -94,6 +87,7 @@ class Draft:
     client_key: str = ""
     #: Template problems met while rendering it (the built-in template was used instead).
     problems: tuple[str, ...] = ()
+    client_name: str = ""
 
     @property
     def to(self) -> str:
@@ -104,15 +98,14 @@ class Draft:
         return address or name
 
     def edited(self, *, subject: str, body: str) -> Draft:
-        return Draft(
-            self.to_name,
-            self.to_address,
-            subject,
-            body,
-            self.status,
-            self.client_key,
-            self.problems,
-        )
+        return replace(self, subject=subject, body=body)
+
+    def file_name(self) -> str:
+        """ "Saffron Hospitality – Urgent update.eml": named for the client, safe anywhere."""
+        from csconsole.reports.export import safe_file_name
+
+        what = LETTER_NAMES.get(self.status, "Letter")
+        return safe_file_name(f"{self.client_name or self.client_key} – {what}", suffix=".eml")
 
     def text(self) -> str:
         """The draft as plain text for the clipboard or the terminal."""
@@ -266,11 +259,11 @@ class Templates:
 
 
 def month_name(month: int) -> str:
-    return f"{_MONTH_NAMES[month % 12]} {month // 12}"
+    return fmt.month(month)
 
 
 def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value * 100:,.0f} %"
+    return None if value is None else fmt.percent(value, 0)
 
 
 def _contact(cache: Cache, client: ClientInfo) -> tuple[str, str]:
@@ -286,25 +279,30 @@ def _reason_fields(evaluation: Evaluation) -> list[dict[str, Any]]:
     for r in evaluation.reasons:
         kpi = evaluation.kpi(r.metric) if r.metric else None
         unit = kpi.unit if kpi else ""
+        incident = r.rule == "incident"
         out.append(
             {
-                "text": r.text,
+                "text": wording.reason_sentence(r, evaluation),
                 "rule": r.rule,
                 "status": r.status,
-                "label": r.label,
-                "actual": fmt_value(r.actual, unit) if r.actual is not None else "no data",
-                "target": fmt_value(r.target, unit) if r.target is not None else "",
+                # an incident is named by its title, never by its internal ID
+                "label": wording.said(r.metric, r.label) if not incident else "incident",
+                "actual": fmt_value(r.actual, unit, r.metric)
+                if r.actual is not None
+                else "no data",
+                "target": fmt_value(r.target, unit, r.metric) if r.target is not None else "",
             }
         )
     return out
 
 
-def _highlights(evaluation: Evaluation, limit: int = 5) -> list[str]:
+def _highlights(evaluation: Evaluation, limit: int = 3) -> list[str]:
     """Metrics on or above target, best first: what a green letter can celebrate."""
     good = [k for k in evaluation.kpis if k.mark == "met" and k.value is not None]
     good.sort(key=lambda k: -(k.variance or 0.0))
     return [
-        f"{k.label} {fmt_value(k.value, k.unit)} against a target of {fmt_value(k.target, k.unit)}"
+        f"{wording.title(k.metric, k.label)}: {wording.value_text(k.value, k.unit, k.metric)} (target "
+        f"{wording.value_text(k.target, k.unit, k.metric)})"
         for k in good[:limit]
     ]
 
@@ -317,7 +315,7 @@ def key_figures(
 
     uptime = evaluation.kpi("uptime")
     figures: dict[str, str | None] = {
-        "uptime": fmt_value(uptime.value, uptime.unit)
+        "uptime": fmt_value(uptime.value, uptime.unit, uptime.metric)
         if uptime and uptime.value is not None
         else None,
         "time_saved": None,
@@ -329,7 +327,7 @@ def key_figures(
     except KnownError:
         return figures
     if roi.current.hours_saved:
-        figures["time_saved"] = f"{roi.current.hours_saved:,.0f} hours"
+        figures["time_saved"] = f"{fmt.number(roi.current.hours_saved)} hours"
     figures["roi_to_date"] = _pct(roi.current.cumulative_roi)
     figures["roi_month"] = _pct(roi.current.roi)
     return figures
@@ -379,8 +377,8 @@ def build_context(
         "highlights": _highlights(evaluation),
         "figures": figures,
         "figure_lines": lines,
-        "rating": None if evaluation.rating is None else f"{evaluation.rating:.1f}/10",
-        "due_at": due_at.astimezone().strftime("%Y-%m-%d %H:%M") if due_at else "",
+        "rating": None if evaluation.rating is None else fmt.rating(evaluation.rating),
+        "due_at": fmt.moment(due_at.astimezone()) if due_at else "",
     }
 
 
@@ -427,6 +425,7 @@ def draft_for_client(
         status=status,
         client_key=info.key,
         problems=problems,
+        client_name=info.name,
     )
 
 
@@ -462,15 +461,89 @@ def _address(text: str) -> str:
     return words[0] if words and "@" in words[0] else ""
 
 
+class _DraftPolicy(EmailPolicy):
+    """The SMTP policy, except that a subject with characters beyond ASCII is written as
+    RFC 2047 encoded words by :class:`email.header.Header`, which keeps the spaces inside
+    the encoded text. The default folder puts a space between two encoded words, where
+    mail programs drop it ("month🎉" for "month 🎉")."""
+
+    def fold(self, name: str, value: Any) -> str:
+        if name.lower() == "subject" and not str(value).isascii():
+            encoded = Header(str(value), "utf-8", header_name=name).encode(
+                linesep=self.linesep, maxlinelen=self.max_line_length or 78
+            )
+            return f"{name}: {encoded}{self.linesep}"
+        return str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if name.lower() == "subject" and not str(value).isascii():
+            return self.fold(name, value).encode("ascii")
+        return bytes(super().fold_binary(name, value))
+
+
+_SMTP = _DraftPolicy(linesep="\r\n")
+#: For recipients whose mailbox name is not ASCII (léa@…): headers in UTF-8 (RFC 6532).
+_SMTPUTF8 = _SMTP.clone(utf8=True)
+
+
+def _recipient(name: str, written: str) -> Address:
+    local, _at, domain = written.rpartition("@")
+    if not local or not domain or any(c in written for c in ' <>,;:"()[]\\'):
+        raise ValueError(written)
+    if local.isascii():
+        return Address(display_name=name, addr_spec=written)
+    # Address() refuses a mailbox name beyond ASCII given as addr_spec; as parts it is
+    # accepted, and written in UTF-8 under the SMTPUTF8 policy.
+    return Address(display_name=name, username=local, domain=domain)
+
+
+def mail_address(address: str) -> tuple[str, bool]:
+    """(address as written, whether it needs UTF-8 headers): the domain goes through
+    IDNA (münchen.example → xn--mnchen-3ya.example); a mailbox name beyond ASCII
+    (léa@…) cannot be encoded and needs SMTPUTF8."""
+    local, _at, domain = address.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if domain else ""
+    except UnicodeError:
+        return address, True
+    if local.isascii():
+        return f"{local}@{ascii_domain}", False
+    return f"{local}@{ascii_domain}", True
+
+
+def recipient_problem(draft: Draft) -> str | None:
+    """Why the draft's .eml would have no recipient (None when it has one, or when the
+    draft has no address at all): the console and the command line say it out loud."""
+    typed = one_line(draft.to_address)
+    if not typed:
+        return None
+    address = _address(typed)
+    if address:
+        written, utf8 = mail_address(address)
+        try:
+            msg = EmailMessage(policy=_SMTPUTF8 if utf8 else _SMTP)
+            msg["To"] = _recipient(one_line(draft.to_name), written)
+            msg.as_bytes()
+        except (ValueError, IndexError, UnicodeError, HeaderParseError):
+            pass
+        else:
+            return None
+    return (
+        f"the address {typed!r} cannot be written as a recipient; the .eml has no To "
+        "line: fill it in in your mail program"
+    )
+
+
 def to_message(draft: Draft, *, now: datetime | None = None) -> EmailMessage:
     """The draft as a MIME message marked unsent. Header values are single lines: a
-    line break in a name or subject becomes a space and cannot start a new header."""
-    msg = EmailMessage(policy=policy.SMTP)
+    line break in a name or subject becomes a space and cannot start a new header. An
+    address beyond ASCII keeps its To line: its domain in IDNA, or the whole message with
+    UTF-8 headers when the mailbox name needs it."""
     name, address = one_line(draft.to_name), _address(draft.to_address)
-    if address:
-        # not an address: leave To out, the user fills it in in the mail program
-        with contextlib.suppress(ValueError, IndexError):
-            msg["To"] = Address(display_name=name, addr_spec=address)
+    written, utf8 = mail_address(address) if address else ("", False)
+    msg = EmailMessage(policy=_SMTPUTF8 if utf8 else _SMTP)
+    if address and recipient_problem(draft) is None:
+        msg["To"] = _recipient(name, written)
     msg["Subject"] = one_line(draft.subject)
     msg["Date"] = format_datetime(now or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain="csconsole.invalid")
@@ -526,6 +599,7 @@ __all__ = [
     "ensure_user_templates",
     "mailto_url",
     "one_line",
+    "recipient_problem",
     "render_file",
     "render_text",
     "to_message",

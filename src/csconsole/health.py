@@ -322,22 +322,18 @@ def trend_of(rating: float | None, previous: float | None) -> str | None:
 TREND_ARROWS = {"up": "↑", "down": "↓", "steady": "→", "new": "→ new", None: " "}
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    """A figure as people read it: 99.7 %, 8.5/10, 17 h/week, $1,250."""
-    if value is None:
-        return "—"
-    number = f"{value:,.2f}".rstrip("0").rstrip(".")
-    if unit == "$":
-        return f"${number}"
-    if unit == "/10":
-        return f"{number}/10"
-    if unit in ("count", "rating"):
-        return number
-    return f"{number} {unit}"
+def fmt_value(value: float | None, unit: str, metric: str | None = None) -> str:
+    """A figure as people read it (99.7%, 8.5/10, 17.0 h/week, $1,250): see
+    :func:`csconsole.formatting.figure`; ``metric`` gives its catalog precision."""
+    from csconsole.formatting import figure
+
+    return figure(value, unit, metric=metric)
 
 
 def fmt_pct(value: float) -> str:
-    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + " %"
+    from csconsole.formatting import percent
+
+    return percent(value, 1)
 
 
 def _level_rules(bands: Bands) -> tuple[tuple[str, str, float, float], ...]:
@@ -473,6 +469,35 @@ def assess(
         kpis=tuple(kpis),
         rating=rating_of(shortfalls, status=status_now, bands=bands),
     )
+
+
+def rating_alone(
+    *, metrics: Sequence[MetricInput], incidents: Sequence[IncidentInput], bands: Bands
+) -> float | None:
+    """The rating :func:`assess` gives, without its reasons and KPIs: the trend needs only
+    the previous month's rating, and building texts for it costs a status run dearly."""
+    status: Status = (
+        "red"
+        if any(i.severity == "critical" for i in incidents)
+        else ("yellow" if incidents else "green")
+    )
+    shortfalls: list[float] = []
+    levels = {key: (yellow, red) for _r, key, yellow, red in _level_rules(bands)}
+    for m in metrics:
+        if m.value is None:
+            if m.targeted:
+                status = worst([status, "yellow"])
+            continue
+        if m.targeted:
+            assert m.target is not None
+            sf = shortfall(actual=m.value, target=m.target, direction=m.direction)
+            assert sf is not None
+            shortfalls.append(sf)
+            status = worst([status, shortfall_band(sf, bands)])
+        if m.key in levels:
+            yellow, red = levels[m.key]
+            status = worst([status, level_band(m.value, yellow=yellow, red=red)])
+    return rating_of(shortfalls, status=status, bands=bands)
 
 
 def incident_text(incident: IncidentInput) -> str:
@@ -853,6 +878,7 @@ class HealthEngine:
         self.current_month = month_index(self.today)
         self.latest_complete = self.current_month - 1
         self._rules = catalog_rules(catalog)
+        self._bands_dict = self.bands.as_dict()
         self._clients: list[ClientInfo] | None = None
 
     # clients
@@ -929,7 +955,11 @@ class HealthEngine:
         for c in clients:
             metrics = self._client_metrics(c, present.get(c.id, set()))
             rating_2 = (
-                self._assess(c, metrics, values, month - 2, incidents[month - 2]).rating
+                rating_alone(
+                    metrics=self._inputs(c, metrics, values, month - 2),
+                    incidents=incidents[month - 2].get(c.id, []),
+                    bands=self.bands,
+                )
                 if c.start_month <= month - 2
                 else None
             )
@@ -1036,7 +1066,7 @@ class HealthEngine:
             previous_rating=previous_rating,
             trend=trend_of(a.rating, previous_rating),
             incidents=tuple(incidents[month].get(client.id, [])),
-            bands=self.bands.as_dict(),
+            bands=dict(self._bands_dict),
             evaluated_at=evaluated_at,
         )
 
@@ -1151,6 +1181,7 @@ __all__ = [
     "find_client",
     "fmt_value",
     "rating_of",
+    "rating_alone",
     "round_half_up",
     "score_of",
     "shortfall",

@@ -188,6 +188,15 @@ COLUMNS: dict[str, str] = {
     "Next review": "next_review",
 }
 REQUIRED_COLUMNS = ("Client", "Category", "Area", "Priority", "Required package", "Status")
+#: Exports show labels where the import columns hold codes ("Advanced feature", not
+#: "AF"); the codes follow in these columns, which an import prefers when present.
+CODE_COLUMNS: dict[str, str] = {
+    "Client key": "client_key",
+    "Category code": "category",
+    "Priority code": "priority",
+    "Required package code": "required_tier",
+    "Status code": "status",
+}
 LABELS: dict[str, str] = {f: h for h, f in COLUMNS.items()}
 
 
@@ -870,16 +879,53 @@ def _cell(opp: Opportunity, name: str) -> Any:
     return value
 
 
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    """(category prefix → label, tier key → label) for the export's label columns."""
+    from csconsole.catalog import default_catalog
+
+    categories = {c.prefix: c.label for c in load_categories().values()}
+    tiers = {t.key: t.label for t in default_catalog().tiers.values()}
+    return categories, tiers
+
+
+def _export_header() -> list[str]:
+    header: list[str] = []
+    for title, name in COLUMNS.items():
+        header.append(title)
+        header += [code for code, field in CODE_COLUMNS.items() if field == name]
+    return header
+
+
+def _export_line(
+    opp: Opportunity, categories: Mapping[str, str], tiers: Mapping[str, str]
+) -> list[Any]:
+    """One row: labels as a person reads them, each code in the column after its label."""
+    label = {
+        "client_key": opp.client_name or opp.client_key,
+        "category": categories.get(opp.category, opp.category),
+        "priority": opp.priority.capitalize(),
+        "required_tier": tiers.get(opp.required_tier, opp.required_tier.capitalize()),
+        "status": opp.status.capitalize(),
+    }
+    line: list[Any] = []
+    for name in COLUMNS.values():
+        line.append(label[name] if name in label else _cell(opp, name))
+        line += [getattr(opp, f) for code, f in CODE_COLUMNS.items() if f == name]
+    return line
+
+
 def export_rows(rows: Iterable[Opportunity], path: Path) -> int:
     """Write ``rows`` to ``path`` as .csv or .xlsx (by extension), with the import's columns."""
     rows = list(rows)
     suffix = path.suffix.lower()
-    table = [[_cell(o, name) for name in COLUMNS.values()] for o in rows]
+    categories, tiers = _labels()
+    header = _export_header()
+    table = [_export_line(o, categories, tiers) for o in rows]
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csvsafe.SafeWriter(fh)
-                writer.writerow(COLUMNS)
+                writer.writerow(header)
                 writer.writerows(["" if v is None else v for v in line] for line in table)
         elif suffix == ".xlsx":
             import openpyxl
@@ -887,7 +933,7 @@ def export_rows(rows: Iterable[Opportunity], path: Path) -> int:
             book = openpyxl.Workbook()
             sheet = book.active
             sheet.title = "Opportunities"
-            sheet.append(list(COLUMNS))
+            sheet.append(header)
             for line in table:
                 sheet.append(line)
             for row in sheet.iter_rows(min_row=2):
@@ -946,10 +992,18 @@ def _read_sheet(path: Path) -> list[list[Raw]]:
 def _header_map(header: Sequence[Raw], name: str) -> dict[int, str]:
     by_name = {h.casefold(): f for h, f in COLUMNS.items()}
     by_name.update({f.casefold(): f for f in COLUMNS.values()})
+    codes = {h.casefold(): f for h, f in CODE_COLUMNS.items()}
+    # A code column (an export's "Category code") wins over its label column.
+    titles = [_text(c).strip() for c in header]
+    coded = {codes[t.casefold()] for t in titles if t.casefold() in codes}
     found: dict[int, str] = {}
     unknown = []
-    for i, cell in enumerate(header):
-        text = _text(cell).strip()
+    for i, text in enumerate(titles):
+        if text.casefold() in codes:
+            found[i] = codes[text.casefold()]
+            continue
+        if by_name.get(text.casefold()) in coded:
+            continue  # the label beside its code column: read for people, not imported
         if not text:
             continue
         key = by_name.get(text.casefold())

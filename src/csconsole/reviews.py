@@ -19,17 +19,19 @@ Section texts are kept exactly as typed; the PDF prints them as typed.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Table, delete, insert, select
 
+from csconsole import formatting as fmt
+from csconsole import wording
 from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi, fmt_pct, fmt_value
+from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi
 from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
 
@@ -54,7 +56,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("key_achievement", "Key achievement", "line", "The month's most significant result"),
     Section("primary_focus", "Primary focus", "line", "The main goal for next month"),
     Section("expansion_readiness", "Expansion readiness", "choice", "", ("Yes", "Partial", "No")),
-    Section("referral_potential", "Referral potential", "choice", "", ("High", "Medium", "Low")),
+    Section(
+        "referral_potential",
+        "Referral potential",
+        "choice",
+        "",
+        ("High", "Medium", "Low", "Not now"),
+    ),
     Section("wins", "Wins this month", "text", "Achievements with their figures"),
     Section("improvements", "Areas for improvement", "text", "Each issue and the fix proposed"),
     Section(
@@ -397,26 +405,23 @@ def _latest_earlier(cache: Cache, client_key: str, month: str) -> Review | None:
     return None if earlier is None else load_stored(cache, client_key, earlier)
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
 def _opportunity_line(opp: Opportunity, *, upsell: bool) -> str:
-    parts = [f"{opp.id} {opp.area}"]
-    if opp.improvement:
-        parts[0] += f": {opp.improvement}"
+    """An opportunity as a client reads it: what, what it needs, what it brings."""
+    head = opp.area.strip() or "Opportunity"
+    if opp.improvement.strip():
+        head += f": {opp.improvement.strip()}"
     if upsell:
-        parts[0] += f" (needs the {opp.required_tier} package)"
+        head += f" (part of the {opp.required_tier.capitalize()} package)"
     figures = []
-    if opp.benefit:
-        figures.append(f"expected benefit {opp.benefit}")
+    if opp.benefit.strip():
+        figures.append(f"expected benefit {opp.benefit.strip()}")
     if opp.investment is not None:
-        figures.append(f"investment {_money(opp.investment)}")
+        figures.append(f"investment {fmt.money(opp.investment)}")
     if opp.roi is not None:
-        figures.append(f"ROI {opp.roi:,.0f} % a year")
+        figures.append(f"annual return {fmt.percent(opp.roi, 0, points=True)}")
     if opp.timeline_weeks:
-        figures.append(f"{opp.timeline_weeks} weeks")
-    return "• " + parts[0] + (" — " + "; ".join(figures) if figures else "")
+        figures.append(f"{opp.timeline_weeks} week{'s' if opp.timeline_weeks != 1 else ''}")
+    return "• " + head + (" — " + "; ".join(figures) if figures else "")
 
 
 def _wins(evaluation: Evaluation) -> list[Kpi]:
@@ -429,11 +434,55 @@ def _wins(evaluation: Evaluation) -> list[Kpi]:
     return above[:3]
 
 
-def _win_text(k: Kpi) -> str:
-    return (
-        f"{k.label} at {fmt_value(k.value, k.unit)}, {fmt_pct(k.variance or 0.0)} better than "
-        f"its {fmt_value(k.target, k.unit)} target"
-    )
+def expansion_readiness(status: str, opportunities: Sequence[Opportunity]) -> str:
+    """Yes when a green client has an expansion (a bigger package) open; Partial when a
+    yellow one has, or a green one has only improvements within its package; No for a red
+    client or when nothing is open — so it never contradicts the expansion section."""
+    upsells = any(o.upsell for o in opportunities)
+    if status == "red" or not opportunities:
+        return "No"
+    if status == "green" and upsells:
+        return "Yes"
+    return "Partial"
+
+
+def referral_potential(status: str, satisfaction: float | None) -> str:
+    """Not now for a red client; else by satisfaction (9+ High, 8+ Medium), at most Medium
+    while the status is yellow. Empty when there is nothing to judge it by."""
+    if status == "red":
+        return "Not now"
+    if satisfaction is None:
+        return ""
+    level = "High" if satisfaction >= 9 else "Medium" if satisfaction >= 8 else "Low"
+    return "Medium" if status == "yellow" and level == "High" else level
+
+
+def _support_line(facts: ReviewFacts) -> str:
+    opened = [i for i in facts.incidents if month_index_of(i.opened_at) == facts.month_index]
+    if not opened:
+        return ""
+    count = len(opened)
+    critical = sum(i.severity == "critical" for i in opened)
+    if count == 1:
+        line = f"One {'critical ' if critical else ''}service incident this month"
+    else:
+        line = f"{count} service incidents this month"
+        line += f", {critical} of them critical" if critical else ""
+    resolved = [i.resolved_at - i.opened_at for i in opened if i.resolved_at]
+    if resolved:
+        mean = sum(resolved, timedelta()) / len(resolved)
+        if count == 1:
+            line += f", resolved within {fmt.duration(mean)}"
+        else:
+            done = "all" if len(resolved) == count else str(len(resolved))
+            line += f"; {done} resolved, on average within {fmt.duration(mean)}"
+    elif count == 1:
+        line += ", still being worked on"
+    return line + "."
+
+
+def month_index_of(moment: datetime) -> int:
+    return moment.year * 12 + moment.month - 1
 
 
 def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
@@ -443,38 +492,30 @@ def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
     upsells = [o for o in facts.opportunities if o.upsell]
     within = [o for o in facts.opportunities if not o.upsell]
     sections: dict[str, str] = dict.fromkeys(SECTION_KEYS, "")
-    sections["wins"] = "\n".join(f"• {_win_text(k)}" for k in wins)
-    sections["key_achievement"] = _win_text(wins[0]) if wins else ""
-    sections["improvements"] = "\n".join(f"• {r.text}" for r in ev.reasons)
+    sections["wins"] = "\n".join(f"• {wording.win_line(k)}" for k in wins)
+    sections["key_achievement"] = wording.achievement_sentence(wins[0], ev) if wins else ""
+    sections["improvements"] = "\n".join(f"• {t}" for t in wording.reason_sentences(ev))
     if ev.reasons:
-        sections["primary_focus"] = f"Resolve: {ev.reasons[0].text}"
+        sections["primary_focus"] = wording.focus_sentence(ev.reasons[0], ev)
+    elif facts.opportunities:  # on target: the focus is the best next step on offer
+        top = facts.opportunities[0]
+        sections["primary_focus"] = wording.sentence(
+            f"Agree the next step on the {lowercase_first(top.area.strip() or 'top')} "
+            "opportunity while every figure holds on target"
+        )
     sections["optimisations"] = "\n".join(_opportunity_line(o, upsell=False) for o in within)
     sections["expansion"] = "\n".join(_opportunity_line(o, upsell=True) for o in upsells)
-    if ev.status == "red":
-        sections["expansion_readiness"] = "No"
-    elif ev.status == "green" and facts.opportunities:
-        sections["expansion_readiness"] = "Yes"
-    else:
-        sections["expansion_readiness"] = "Partial"
+    sections["expansion_readiness"] = expansion_readiness(ev.status, facts.opportunities)
     satisfaction = ev.kpi("satisfaction")
-    if satisfaction is not None and satisfaction.value is not None:
-        sections["referral_potential"] = (
-            "High" if satisfaction.value >= 9 else "Medium" if satisfaction.value >= 8 else "Low"
-        )
-    opened = [i for i in facts.incidents if i.opened_at.strftime("%Y-%m") == facts.month]
-    if opened:
-        critical = sum(i.severity == "critical" for i in opened)
-        hours = [
-            (i.resolved_at - i.opened_at).total_seconds() / 3600 for i in opened if i.resolved_at
-        ]
-        line = f"{len(opened)} incident{'s' if len(opened) != 1 else ''} opened this month"
-        line += f" ({critical} critical)" if critical else ""
-        if hours:
-            line += f"; {len(hours)} resolved, in {sum(hours) / len(hours):,.1f} h on average"
-        sections["support_interactions"] = line + "."
+    sections["referral_potential"] = referral_potential(
+        ev.status, satisfaction.value if satisfaction is not None else None
+    )
+    sections["support_interactions"] = _support_line(facts)
     still_open = [i for i in facts.incidents if i.resolved_at is None]
     sections["risks"] = "\n".join(
-        f"• Open {i.severity} incident since {i.opened_at:%Y-%m-%d}: {i.title} — prevention plan: "
+        f"• {wording.incident_title(i.title)}, open since {fmt.day_in_text(i.opened_at)}: "
+        "the technical team is on it, and once it is fixed we will set out the cause and "
+        "the safeguards against a repeat."
         for i in still_open
     )
     best = sorted(
@@ -487,6 +528,28 @@ def prefill(facts: ReviewFacts, earlier: Review | None = None) -> Review:
     return Review(
         client_key=facts.client.key, month=facts.month, sections=sections, actions=actions
     )
+
+
+def blank(text: str) -> bool:
+    """Nothing to print: empty, or only spaces and line breaks."""
+    return not text.strip()
+
+
+def left_out(review: Review, facts: ReviewFacts | None = None) -> list[str]:
+    """The parts of the review PDF with nothing typed and nothing derived: they are left
+    out of the PDF rather than printed as "No … recorded" (the Reviews tab lists them)."""
+    out = [
+        s.title + (" (ROI report)" if s.key == "roi_recommendations" else "")
+        for s in SECTIONS
+        if blank(review.text(s.key))
+    ]
+    if not any(r.request.strip() for r in review.requests):
+        out.append("Feature requests")
+    if not any(a.task.strip() for a in review.actions):
+        out.append("Action items")
+    if facts is not None and not facts.incidents:
+        out.append("Incident table (no incident this month)")
+    return out
 
 
 def load_review(cache: Cache, facts: ReviewFacts) -> Review:
@@ -590,7 +653,9 @@ __all__ = [
     "FeatureRequest",
     "Review",
     "ReviewFacts",
+    "blank",
     "gather_facts",
+    "left_out",
     "load_review",
     "load_stored",
     "prefill",

@@ -16,7 +16,7 @@
 * payback: the first month in which cumulative value ≥ cumulative investment,
   counted "month N after start" (the start month is month 1).
 * projected annual return = the mean of (value − investment) over the last three
-  complete months up to this one × 12.
+  complete months up to this one × 12, leaving out the one-time setup fee.
 * Seed 001's internal form, (value − system costs) / system costs, is kept as
   ``running_cost_return``: for the console's tooltip and ``roi --json`` only, never
   for anything sent to a client.
@@ -265,8 +265,11 @@ def client_roi(
     year_start = max(first, (month // 12) * 12)
     ytd = trend[year_start - first :]
     complete = [m for m in trend if m.complete][-PROJECTION_MONTHS:]
+    # The setup fee is paid once: projecting it twelve times over would be wrong.
     projected = (
-        sum(m.value - m.investment for m in complete) / len(complete) * 12 if complete else None
+        sum(m.value - (m.investment - m.setup_fee) for m in complete) / len(complete) * 12
+        if complete
+        else None
     )
     return RoiReport(
         client_key=client.key,

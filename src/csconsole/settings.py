@@ -28,6 +28,8 @@ class Settings:
     csm_calendar_link: str = ""
     #: What a red letter promises for the fix, e.g. "within 24 hours".
     fix_timeline: str = "within 24 hours"
+    #: How figures, months and dates are written (a CLDR locale such as "en", "en_GB", "de").
+    locale: str = "en"
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:

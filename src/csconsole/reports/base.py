@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from csconsole import clock
+from csconsole import formatting as fmt
 from csconsole.reports.branding import Branding, load_branding
 from csconsole.reports.fonts import BOLD, REGULAR, markup, register_fonts
 
@@ -419,7 +420,9 @@ class ReportRenderer:
         canvas.setStrokeColor(self.colour("rule"))
         canvas.setLineWidth(0.4)
         canvas.line(self.left_margin, y + 4 * mm, width - self.right_margin, y + 4 * mm)
-        left = f"{self.report_title} · {self.branding.company_name} · prepared {self.today.isoformat()}"
+        left = (
+            f"{self.report_title} · {self.branding.company_name} · prepared {fmt.day(self.today)}"
+        )
         canvas.drawString(self.left_margin, y, left)
         canvas.drawRightString(width - self.right_margin, y, f"Page {page} of {total}")
         canvas.restoreState()

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from csconsole import formatting as fmt
 from csconsole.reports.branding import Branding
 from csconsole.reports.fonts import BOLD, REGULAR, clean, plain_font_for
 from csconsole.reviews import TrendSeries
+from csconsole.rollup import parse_month
 
 
 @dataclass(frozen=True)
@@ -41,19 +44,45 @@ def _label(
     colour: str,
     anchor: str = "start",
     bold: bool = False,
+    max_width: float | None = None,
 ) -> String:
     text = clean(text).replace("\n", " ")
     font = BOLD if bold else REGULAR
     fallback = plain_font_for(text)
+    font = fallback if fallback != REGULAR else font
+    if max_width is not None:
+        text, size = fit_text(text, max_width, font=font, size=size)
     return String(
         x,
         y,
         text,
-        fontName=fallback if fallback != REGULAR else font,
+        fontName=font,
         fontSize=size,
         fillColor=colors.HexColor(colour),
         textAnchor=anchor,
     )
+
+
+#: The smallest size a label shrinks to before it is shortened with "…".
+MIN_LABEL_SIZE = 6.0
+
+
+def fit_text(text: str, width: float, *, font: str, size: float) -> tuple[str, float]:
+    """``text`` and a font size that fit in ``width`` points: the size shrinks down to
+    :data:`MIN_LABEL_SIZE`, then the text is cut at a word (or a character) with "…"."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    while size > MIN_LABEL_SIZE and stringWidth(text, font, size) > width:
+        size = max(MIN_LABEL_SIZE, size - 0.5)
+    if stringWidth(text, font, size) <= width:
+        return text, size
+    words = text.split(" ")
+    while len(words) > 1 and stringWidth(" ".join(words) + "…", font, size) > width:
+        words.pop()
+    short = " ".join(words)
+    while short and stringWidth(short + "…", font, size) > width:
+        short = short[:-1]
+    return short.rstrip(" ,;:(") + "…", size
 
 
 def line_chart(
@@ -80,7 +109,17 @@ def line_chart(
     plot_h = height - top_pad - bottom_pad
     plot_w = width - left - right
     if title:
-        d.add(_label(title, 0, height - 10, size=8, colour=branding.colour("primary"), bold=True))
+        d.add(
+            _label(
+                title,
+                0,
+                height - 10,
+                size=8,
+                colour=branding.colour("primary"),
+                bold=True,
+                max_width=width,
+            )
+        )
     d.add(
         Rect(
             left,
@@ -182,6 +221,13 @@ def line_chart(
     return d
 
 
+def _point_label(value: float, *, unit: str, metric: str) -> str:
+    """A point's label in a trend panel: its number (with % or $), the title names it."""
+    if unit in ("%", "$"):
+        return fmt.figure(value, unit, metric=metric)
+    return fmt.number(value, fmt.decimals_for(unit, metric))
+
+
 def trend_panels(series: Sequence[TrendSeries], *, width: float, branding: Branding) -> Drawing:
     """The three-month trend: one small chart per headline metric, side by side, each with
     its target as a dashed line."""
@@ -196,11 +242,11 @@ def trend_panels(series: Sequence[TrendSeries], *, width: float, branding: Brand
         panel = line_chart(
             width=panel_w,
             height=height,
-            labels=s.months,
+            labels=[fmt.month_short(parse_month(m)) for m in s.months],
             lines=[Line_(s.label, values, good)],
             branding=branding,
-            title=f"{s.label} ({s.unit})",
-            value_text=lambda v: f"{v:,.2f}".rstrip("0").rstrip("."),
+            title=s.label,
+            value_text=partial(_point_label, unit=s.unit, metric=s.metric),
             reference=s.target,
             reference_label="target" if s.target is not None else "",
         )

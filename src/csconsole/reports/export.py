@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
@@ -23,7 +25,7 @@ from csconsole.health import ClientInfo, Evaluation, HealthEngine
 from csconsole.reports import KINDS
 from csconsole.reports.branding import Branding, load_branding
 from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review
-from csconsole.rollup import month_label
+from csconsole.rollup import month_label, parse_month
 
 Progress = Callable[[int, int, str], None]
 
@@ -53,10 +55,57 @@ def render(
     return RoiPdfReport(facts, review, branding=branding, today=today).render_bytes()
 
 
-def file_name(client_key: str, month: str, kind: str) -> str:
-    """``CL-004 2026-10 review.pdf``: keys are sorted together and safe on every system."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", client_key).strip("._") or "client"
-    return f"{safe} {month} {kind}.pdf"
+#: What each report is called in its file name.
+KIND_WORDS = {"review": "Review", "roi": "ROI report", "qbr": "QBR"}
+#: Names Windows reserves for devices, whatever the extension.
+RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"]
+    + [f"COM{n}" for n in "123456789¹²³"]
+    + [f"LPT{n}" for n in "123456789¹²³"]
+)
+#: Characters Windows, macOS or Linux refuse (or treat specially) in a file name.
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+#: Longest file name written, in UTF-8 bytes (most file systems allow 255).
+MAX_NAME_BYTES = 240
+
+
+def safe_file_name(name: str, *, suffix: str = "") -> str:
+    """``name`` + ``suffix`` made safe on Windows, macOS and Linux: reserved characters
+    become spaces, no leading or trailing dots or spaces, device names (CON, LPT1…)
+    are suffixed with "_", and the whole stays within :data:`MAX_NAME_BYTES` bytes."""
+    text = unicodedata.normalize("NFC", name)
+    text = _UNSAFE.sub(" ", text)
+    text = " ".join(text.split()).strip(" .") or "report"
+    if text.split(".")[0].strip().upper() in RESERVED_NAMES:
+        text += "_"
+    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    while len(text.encode("utf-8")) > budget:
+        text = text[:-1]
+    text = text.rstrip(" .") or "report"
+    return text + suffix
+
+
+def file_name(client_name: str, month: str | int, kind: str, *, suffix: str = ".pdf") -> str:
+    """ "Atlas Freight – Review November 2026.pdf", safe on every system."""
+    index = parse_month(month) if isinstance(month, str) else month
+    period = fmt.quarter(index) if kind == "qbr" else fmt.month(index)
+    return safe_file_name(
+        f"{client_name} – {KIND_WORDS.get(kind, kind.capitalize())} {period}", suffix=suffix
+    )
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or "name (2).pdf", "name (3).pdf"… when a file of this batch has it
+    already; compared as Windows and macOS compare (case-insensitive, normalised)."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    candidate, n = name, 1
+    while unicodedata.normalize("NFC", candidate).casefold() in taken:
+        n += 1
+        candidate = safe_file_name(f"{stem} ({n})", suffix=f".{suffix}" if suffix else "")
+    taken.add(unicodedata.normalize("NFC", candidate).casefold())
+    return candidate
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -144,6 +193,7 @@ def export_all(
     }
     total = len(started) * len(kinds)
     done = 0
+    taken: set[str] = set()
     for client in started:
         if cancelled is not None and cancelled():
             raise Cancelled()
@@ -157,7 +207,7 @@ def export_all(
             if progress is not None:
                 progress(done, total, f"{client.key} {client.name}: {kind}")
             data = render(facts, review, kind, branding=branding, today=engine.today)
-            path = folder / file_name(client.key, facts.month, kind)
+            path = folder / unique_name(file_name(client.name, month, kind), taken)
             result.written.append(write_atomic(path, data))
             done += 1
     if progress is not None:
@@ -165,4 +215,13 @@ def export_all(
     return result
 
 
-__all__ = ["BatchResult", "export_all", "export_one", "file_name", "render", "write_atomic"]
+__all__ = [
+    "BatchResult",
+    "export_all",
+    "export_one",
+    "file_name",
+    "render",
+    "safe_file_name",
+    "unique_name",
+    "write_atomic",
+]

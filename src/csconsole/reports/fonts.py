@@ -134,10 +134,46 @@ def font_for(char: str) -> str | None:
     return _fallback_for(code)
 
 
+#: Parts of emoji sequences no embedded font can join into one picture: skin-tone
+#: modifiers (Symbola draws them as boxes), the zero-width joiner, variation selectors,
+#: the keycap frame (it cannot enclose a digit set in another font) and tag characters
+#: (subdivision flags). Dropped, the base of each part prints: 👍🏽 → 👍, 👩‍💻 → 👩💻,
+#: 1️⃣ → 1, 🏴 + tags → 🏴.
+_SEQUENCE_PARTS = (
+    {0x200D, 0x20E3, 0xFE0E, 0xFE0F} | set(range(0x1F3FB, 0x1F400)) | set(range(0xE0000, 0xE0080))
+)
+_REGIONAL_A = 0x1F1E6
+
+
+def _flags(text: str) -> str:
+    """A flag (two regional-indicator letters) as its region code in capitals: 🇫🇷 → FR.
+    No embedded font draws flags, and the letters say which flag it was."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if _REGIONAL_A <= code <= _REGIONAL_A + 25:
+            out.append(chr(ord("A") + code - _REGIONAL_A))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def clean(text: str) -> str:
-    """Text as it prints: newlines normalised, control characters dropped."""
+    """Text as it prints: newlines normalised, control characters dropped, emoji
+    sequences reduced to what the fonts draw (see ``_SEQUENCE_PARTS`` and ``_flags``),
+    and any character no font has dropped rather than drawn as an empty box."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return "".join(c for c in text if ord(c) not in _CONTROL)
+    text = _flags(text)
+    return "".join(
+        c for c in text if ord(c) not in _CONTROL and ord(c) not in _SEQUENCE_PARTS and printable(c)
+    )
+
+
+def printable(char: str) -> bool:
+    """Whether some embedded font draws ``char`` (newline and tab count as printable)."""
+    if char in "\n\t":
+        return True
+    return font_for(char) is not None or ord(char) < 0x250 or ord(char) in register_fonts()
 
 
 def markup(text: str) -> str:
@@ -161,9 +197,6 @@ def markup(text: str) -> str:
             out.append("<br/>")
             continue
         face = font_for(char)
-        # Variation selectors and joiners stay with the run they modify.
-        if face is None and run_font is not None and ord(char) in (0x200D, 0xFE0E, 0xFE0F):
-            face = run_font
         if face != run_font:
             flush()
             run_font = face

@@ -10,29 +10,27 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from csconsole import formatting as fmt
+from csconsole import wording
 from csconsole.health import Kpi, fmt_value
-from csconsole.reports.base import TREND_WORDS, ReportRenderer
+from csconsole.reports.base import TREND_WORDS, Cell, ReportRenderer
 from csconsole.reports.branding import Branding
 from csconsole.reports.charts import trend_panels
 from csconsole.reports.fonts import markup
-from csconsole.reviews import SECTION_BY_KEY, Review, ReviewFacts
-
-NOTHING = "Nothing recorded for this month."
+from csconsole.reviews import SECTION_BY_KEY, Review, ReviewFacts, blank
+from csconsole.rollup import parse_month
 
 
 def money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
+    return fmt.money(value)
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:,.0f} %"
+    return fmt.percent(value, 0)
 
 
 def variance_text(k: Kpi) -> str:
-    if k.variance is None:
-        return ""
-    text = f"{k.variance * 100:+.1f} %"
-    return "±0.0 %" if text in ("+0.0 %", "-0.0 %") else text
+    return fmt.signed_percent(k.variance, 1)
 
 
 class ClientMonthReport(ReportRenderer):
@@ -53,17 +51,35 @@ class ClientMonthReport(ReportRenderer):
         self.facts = facts
         self.review = review
 
+    @property
+    def month_name(self) -> str:
+        """The report's month as people write it: November 2026."""
+        return fmt.month(self.facts.month_index)
+
     def header_line(self) -> str:
         c = self.facts.client
-        return f"{c.name} · {self.facts.month} · {c.tier.capitalize()} package"
+        return f"{c.name} · {self.month_name} · {c.tier.capitalize()} package"
 
     def metadata(self) -> tuple[str, str, str]:
         c = self.facts.client
         return (
-            f"{self.report_title}: {c.name}, {self.facts.month}",
+            f"{self.report_title}: {c.name}, {self.month_name}",
             c.csm,
-            f"{self.subject} of {c.name} ({c.key}), {c.tier} package, {self.facts.month}",
+            f"{self.subject} of {c.name}, {c.tier.capitalize()} package, {self.month_name}",
         )
+
+    def filled(self, key: str) -> bool:
+        """Whether a narrative section has something to print (else it is left out)."""
+        return not blank(self.review.text(key))
+
+    def block(self, key: str, title: str | None = None) -> list[Flowable]:
+        """A subsection with the CSM's words, or nothing at all when they wrote none."""
+        if not self.filled(key):
+            return []
+        return [
+            *self.subsection(title or SECTION_BY_KEY[key].title),
+            *self.text_block(self.review.text(key), empty=""),
+        ]
 
 
 class ReviewReport(ClientMonthReport):
@@ -78,10 +94,10 @@ class ReviewReport(ClientMonthReport):
     # --- sections ----------------------------------------------------------------------
 
     def _title_block(self) -> list[Flowable]:
-        c, f = self.facts.client, self.facts
+        c = self.facts.client
         return [
             self.para(self.report_title, "title"),
-            self.para(f"{c.name} — {f.month}", "subtitle"),
+            self.para(f"{c.name} — {self.month_name}", "subtitle"),
             self.table(
                 None,
                 [
@@ -99,9 +115,9 @@ class ReviewReport(ClientMonthReport):
                     ],
                     [
                         self.para("Review month", "label"),
-                        f.month,
+                        self.month_name,
                         self.para("Prepared", "label"),
-                        self.today.isoformat(),
+                        fmt.day(self.today),
                     ],
                 ],
                 (0.16, 0.34, 0.16, 0.34),
@@ -110,35 +126,30 @@ class ReviewReport(ClientMonthReport):
 
     def _executive_summary(self) -> list[Flowable]:
         ev = self.facts.evaluation
-        rating = "—" if ev.rating is None else f"{ev.rating:.1f}/10"
         trend = TREND_WORDS.get(ev.trend, "—")
         out = self.section("Executive summary")
         out.append(
             self.figure_boxes(
                 [
-                    ("Performance rating", rating, ""),
+                    ("Performance rating", fmt.rating(ev.rating), ""),
                     ("Trend vs last month", trend, ""),
                     ("Status", self.status_mark(ev.status, "big"), ev.status),
                 ]
             )
         )
         out.append(Spacer(1, 3 * mm))
-        pairs = []
+        pairs: list[tuple[str, Cell]] = []
         for key in (
             "key_achievement",
             "primary_focus",
             "expansion_readiness",
             "referral_potential",
         ):
-            value = self.text(key).strip()
-            pairs.append(
-                (
-                    SECTION_BY_KEY[key].title,
-                    self.para(value or "Not set", "cell" if value else "empty"),
-                )
-            )
-        if ev.reasons:
-            pairs.append(("Why this status", "\n".join(r.text for r in ev.reasons)))
+            if self.filled(key):
+                pairs.append((SECTION_BY_KEY[key].title, self.text(key).strip()))
+        reasons = wording.reason_sentences(ev)
+        if reasons:
+            pairs.append(("Why this status", "\n".join(reasons)))
         else:
             pairs.append(
                 ("Why this status", "Every targeted figure is on target and no incident is open.")
@@ -148,19 +159,18 @@ class ReviewReport(ClientMonthReport):
 
     def _kpi_rows(
         self, kpis: tuple[Kpi, ...]
-    ) -> tuple[list[list[object]], list[tuple[int, int, str]]]:
-        rows: list[list[object]] = []
+    ) -> tuple[list[list[Cell]], list[tuple[int, int, str]]]:
+        rows: list[list[Cell]] = []
         tints = []
         for i, k in enumerate(kpis):
-            target = "tracked" if k.target is None else fmt_value(k.target, k.unit)
-            previous = fmt_value(k.previous, k.unit) if k.previous is not None else "—"
+            target = "tracked" if k.target is None else fmt_value(k.target, k.unit, k.metric)
             rows.append(
                 [
                     k.label,
-                    fmt_value(k.value, k.unit),
+                    fmt_value(k.value, k.unit, k.metric),
                     target,
                     variance_text(k),
-                    previous,
+                    fmt_value(k.previous, k.unit, k.metric),
                     self.band_mark(k.mark),
                 ]
             )
@@ -170,30 +180,26 @@ class ReviewReport(ClientMonthReport):
 
     def _performance(self) -> list[Flowable]:
         out = self.section("Performance metrics")
+        bands = self.facts.evaluation.bands
+        yellow = fmt.percent(float(bands.get("shortfall_yellow", 0.10)), 0)
+        red = fmt.percent(float(bands.get("shortfall_red", 0.20)), 0)
         out.append(
             self.para(
                 "Each figure is the month's value against the client's target. Status: on "
-                "target (at or above it), within tolerance (below it by less than 10 %), "
-                "watch (10–20 % short), off target (more than 20 % short).",
+                f"target (at or above it), within tolerance (below it by less than {yellow}), "
+                f"watch ({yellow} to {red} short), off target (more than {red} short).",
                 "note",
             )
         )
         header = ["Metric", "This month", "Target", "vs target", "Last month", "Status"]
-        widths = (0.29, 0.15, 0.12, 0.12, 0.15, 0.17)
+        widths = (0.29, 0.14, 0.14, 0.11, 0.14, 0.18)
         roi = self.facts.roi
         for title, kpis in self.facts.groups:
+            if not kpis:
+                continue  # the package has no figures of this group: nothing to say
             out += self.subsection(title)
             rows, tints = self._kpi_rows(kpis)
-            out.append(
-                self.table(
-                    header,
-                    rows,
-                    widths,
-                    right=(1, 2, 3, 4),
-                    empty=f"No {title.lower()} figures are part of the {self.facts.client.tier} package.",
-                    tints=tints,
-                )
-            )
+            out.append(self.table(header, rows, widths, right=(1, 2, 3, 4), tints=tints))
             if title == "Business impact" and roi is not None:
                 cur = roi.current
                 out.append(Spacer(1, 2 * mm))
@@ -204,12 +210,12 @@ class ReviewReport(ClientMonthReport):
                             [
                                 "Time saved",
                                 money(cur.time_savings_value),
-                                f"{cur.hours_saved:,.1f} h × ${roi.hourly_rate:,.0f}/h",
+                                f"{fmt.hours(cur.hours_saved)} × {fmt.money(roi.hourly_rate)} an hour",
                             ],
                             [
                                 "Errors prevented",
                                 money(cur.error_prevention_value),
-                                f"{cur.errors_prevented:,.0f} × ${roi.cost_per_error:,.0f}",
+                                f"{fmt.number(cur.errors_prevented)} × {fmt.money(roi.cost_per_error)} an error",
                             ],
                             [
                                 "Revenue attributed",
@@ -229,85 +235,65 @@ class ReviewReport(ClientMonthReport):
         return out
 
     def _analysis(self) -> list[Flowable]:
-        out = self.section("Detailed performance analysis")
-        for key, empty in (
-            ("wins", "No metric beat its target this month."),
-            ("improvements", "No area needs improvement this month."),
-            ("optimisations", "No optimisation opportunity is open for this client."),
-        ):
-            out += self.subsection(SECTION_BY_KEY[key].title)
-            out += self.text_block(self.text(key), empty=empty)
-        return out
+        body: list[Flowable] = []
+        for key in ("wins", "improvements", "optimisations"):
+            body += self.block(key)
+        return self.section("Detailed performance analysis") + body if body else []
 
     def _feedback(self) -> list[Flowable]:
-        out = self.section("Client feedback")
-        out += self.subsection("Direct feedback")
-        quote = self.text("client_quote").strip()
+        body: list[Flowable] = []
+        quote = wording.unquote(self.text("client_quote"))
         if quote:
-            out.append(self.rich(f"“{markup(quote)}”", "quote"))
-        else:
-            out.append(self.para("No client quote recorded this month.", "empty"))
-        out += self.subsection(SECTION_BY_KEY["support_interactions"].title)
-        out += self.text_block(
-            self.text("support_interactions"), empty="No support interactions recorded this month."
-        )
-        out += self.subsection("Feature requests")
-        rows = [
+            body += self.subsection("Direct feedback")
+            body.append(self.rich(f"“{markup(quote)}”", "quote"))
+        body += self.block("support_interactions")
+        rows: list[list[Cell]] = [
             [r.request, (r.feasibility or "not assessed").capitalize(), r.note]
             for r in self.review.requests
+            if r.request.strip()
         ]
-        out.append(
-            self.table(
-                ["Request", "Feasibility", "Timeline or alternative"],
-                rows,
-                (0.5, 0.14, 0.36),
-                empty="No feature requests this month.",
+        if rows:
+            body += self.subsection("Feature requests")
+            body.append(
+                self.table(
+                    ["Request", "Feasibility", "Timeline or alternative"], rows, (0.5, 0.14, 0.36)
+                )
             )
-        )
-        return out
+        return self.section("Client feedback") + body if body else []
 
     def _strategy(self) -> list[Flowable]:
-        out = self.section("Strategic recommendations")
-        out += self.subsection("Next month's primary focus")
-        out += self.text_block(self.text("primary_focus"), empty="No primary focus set.")
-        out += self.subsection("Proposed optimisations")
-        out += self.text_block(
-            self.text("recommendations"), empty="No further optimisation proposed this month."
-        )
-        out += self.subsection(SECTION_BY_KEY["expansion"].title)
-        out += self.text_block(
-            self.text("expansion"), empty="No expansion opportunity is open for this client."
-        )
-        out += self.subsection(SECTION_BY_KEY["risks"].title)
-        out += self.text_block(self.text("risks"), empty="No risk identified this month.")
-        return out
+        body: list[Flowable] = []
+        body += self.block("primary_focus", "Next month's primary focus")
+        body += self.block("recommendations", "Proposed optimisations")
+        body += self.block("expansion")
+        body += self.block("risks")
+        return self.section("Strategic recommendations") + body if body else []
 
     def _actions(self) -> list[Flowable]:
-        out = self.section("Action items and next steps")
-        rows = []
+        rows: list[list[Cell]] = []
         for a in self.review.actions:
-            due = a.due.isoformat() if a.due else "—"
+            if not a.task.strip():
+                continue
+            due = fmt.day(a.due) if a.due else "—"
             if a.due and not a.done and a.due < self.today:
                 due += " (overdue)"
             rows.append(["☑ done" if a.done else "☐ open", a.task, a.owner or "—", due])
-        out.append(
-            self.table(
-                ["", "Task", "Owner", "Due"],
-                rows,
-                (0.11, 0.55, 0.16, 0.18),
-                empty="No action items recorded.",
-            )
-        )
+        if not rows:
+            return []
+        out = self.section("Action items and next steps")
+        out.append(self.table(["", "Task", "Owner", "Due"], rows, (0.11, 0.55, 0.16, 0.18)))
         return out
 
     def _appendix(self) -> list[Flowable]:
         f = self.facts
         out = self.section("Appendix")
-        out += self.subsection("Monthly metrics trend")
         if f.trend:
+            out += self.subsection("Monthly metrics trend")
             out.append(trend_panels(f.trend, width=self.frame_width(), branding=self.branding))
-            rows = [[s.label, *[fmt_value(v, s.unit) for v in s.values]] for s in f.trend]
-            months = list(f.trend[0].months)
+            rows: list[list[Cell]] = [
+                [s.label, *[fmt_value(v, s.unit, s.metric) for v in s.values]] for s in f.trend
+            ]
+            months = [fmt.month_short(parse_month(m)) for m in f.trend[0].months]
             width = 0.64 / max(len(months), 1)
             out.append(Spacer(1, 2 * mm))
             out.append(
@@ -318,38 +304,34 @@ class ReviewReport(ClientMonthReport):
                     right=tuple(range(1, len(months) + 1)),
                 )
             )
-        else:
-            out.append(self.para("No targeted metric has data for these months.", "empty"))
-        out += self.subsection(SECTION_BY_KEY["communication_log"].title)
-        out += self.text_block(
-            self.text("communication_log"), empty="No communication logged this month."
-        )
-        out += self.subsection("Technical performance details")
-        rows = [
-            [
-                i.key,
-                i.severity,
-                i.title,
-                f"{i.opened_at:%Y-%m-%d %H:%M}",
-                f"{i.resolved_at:%Y-%m-%d %H:%M}" if i.resolved_at else "open",
+        out += self.block("communication_log")
+        if f.incidents or self.filled("technical_notes"):
+            out += self.subsection("Technical performance details")
+        if f.incidents:
+            rows = [
+                [
+                    wording.incident_title(i.title),
+                    i.severity.capitalize(),
+                    fmt.moment(i.opened_at),
+                    fmt.moment(i.resolved_at) if i.resolved_at else "not yet",
+                ]
+                for i in f.incidents
             ]
-            for i in f.incidents
-        ]
-        out.append(
-            self.table(
-                ["Incident", "Severity", "Title", "Opened (UTC)", "Resolved (UTC)"],
-                rows,
-                (0.17, 0.11, 0.38, 0.17, 0.17),
-                empty="No incident was open during the month.",
+            out.append(
+                self.table(
+                    ["Incident", "Severity", "Opened (UTC)", "Resolved (UTC)"],
+                    rows,
+                    (0.4, 0.12, 0.24, 0.24),
+                )
             )
-        )
-        out.append(Spacer(1, 2 * mm))
-        out += self.text_block(self.text("technical_notes"), empty="No technical notes.")
+            out.append(Spacer(1, 2 * mm))
+        if self.filled("technical_notes"):
+            out += self.text_block(self.text("technical_notes"), empty="")
         out += self.subsection("Next review")
         out.append(
             self.key_values(
                 [
-                    ("Next review scheduled", f.next_review.isoformat()),
+                    ("Next review scheduled", fmt.day(f.next_review)),
                     ("Prepared by", f.client.csm),
                 ]
             )

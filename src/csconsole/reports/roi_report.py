@@ -8,10 +8,12 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from csconsole import formatting as fmt
 from csconsole.health import fmt_value
 from csconsole.reports.charts import Line_, line_chart
 from csconsole.reports.review import ClientMonthReport, money, percent
 from csconsole.roi import PROJECTION_MONTHS, RoiMonth
+from csconsole.rollup import parse_month
 
 #: Months of the trend table and chart.
 TREND_MONTHS = 12
@@ -56,7 +58,7 @@ class RoiPdfReport(ClientMonthReport):
         c = f.client
         out: list[Flowable] = [
             self.para(self.report_title, "title"),
-            self.para(f"{c.name} — {f.month}", "subtitle"),
+            self.para(f"{c.name} — {self.month_name}", "subtitle"),
             self.table(
                 None,
                 [
@@ -66,7 +68,12 @@ class RoiPdfReport(ClientMonthReport):
                         self.para("Package", "label"),
                         f"{c.tier.capitalize()} ({money(c.package_value)} a month)",
                     ],
-                    [self.para("Month", "label"), f.month, self.para("CSM", "label"), c.csm],
+                    [
+                        self.para("Month", "label"),
+                        self.month_name,
+                        self.para("CSM", "label"),
+                        c.csm,
+                    ],
                 ],
                 (0.16, 0.34, 0.16, 0.34),
             ),
@@ -100,7 +107,7 @@ class RoiPdfReport(ClientMonthReport):
                 "fee plus the month's system costs (and the setup fee in the first month). "
                 "Year to date: the same over this calendar year's months. Projected annual "
                 f"return: the mean net value (value − investment) of the last {PROJECTION_MONTHS} "
-                "complete months × 12.",
+                "complete months × 12, leaving out the one-time setup fee.",
                 "note",
             )
         )
@@ -113,13 +120,13 @@ class RoiPdfReport(ClientMonthReport):
                 [
                     [
                         "Hours saved",
-                        f"{cur.hours_saved:,.1f} h",
+                        fmt.hours(cur.hours_saved),
                         "weekly hours saved, summed over the weeks starting this month",
                     ],
                     [
                         "Labour cost equivalent",
                         money(cur.time_savings_value),
-                        f"hours × ${roi.hourly_rate:,.2f} per hour",
+                        f"hours × {fmt.money(roi.hourly_rate)} an hour",
                     ],
                 ],
                 (0.3, 0.2, 0.5),
@@ -133,41 +140,40 @@ class RoiPdfReport(ClientMonthReport):
                 [
                     [
                         "Errors prevented",
-                        f"{cur.errors_prevented:,.0f}",
+                        fmt.number(cur.errors_prevented),
                         "the month's errors-prevented samples, summed",
                     ],
                     [
                         "Cost avoided",
                         money(cur.error_prevention_value),
-                        f"errors × ${roi.cost_per_error:,.2f} per error",
+                        f"errors × {fmt.money(roi.cost_per_error)} an error",
                     ],
                 ],
                 (0.3, 0.2, 0.5),
                 right=(1,),
             )
         )
-        out += self.subsection("Efficiency gains")
         rows = []
         for key in EFFICIENCY_METRICS:
             k = f.kpi(key)
             if k is not None and k.value is not None:
-                target = "tracked" if k.target is None else f"target {fmt_value(k.target, k.unit)}"
-                rows.append([k.label, fmt_value(k.value, k.unit), target])
-        out.append(
-            self.table(
-                ["Figure", "This month", "Against"],
-                rows,
-                (0.3, 0.2, 0.5),
-                right=(1,),
-                empty="No efficiency figures are tracked for this package.",
+                target = (
+                    "tracked"
+                    if k.target is None
+                    else f"target {fmt_value(k.target, k.unit, k.metric)}"
+                )
+                rows.append([k.label, fmt_value(k.value, k.unit, k.metric), target])
+        if rows:  # else this package tracks none: the subsection is left out
+            out += self.subsection("Efficiency gains")
+            out.append(
+                self.table(["Figure", "This month", "Against"], rows, (0.3, 0.2, 0.5), right=(1,))
             )
-        )
         out += self.subsection("Revenue impact")
         rows = [
             [
                 REVENUE_LABELS.get(m, m),
                 money(cur.revenue.get(m, 0.0)),
-                f"× {w:.2f} = {money(cur.revenue.get(m, 0.0) * w)}",
+                f"× {fmt.percent(w, 0)} = {money(cur.revenue.get(m, 0.0) * w)}",
             ]
             for m, w in roi.weights.items()
         ]
@@ -180,7 +186,9 @@ class RoiPdfReport(ClientMonthReport):
 
         out += self.section("Cumulative impact since implementation")
         if roi.payback_months is not None:
-            payback = f"month {roi.payback_months} after start ({roi.payback_month})"
+            reached = fmt.month(parse_month(roi.payback_month)) if roi.payback_month else ""
+            payback = f"month {roi.payback_months} after start"
+            payback += f" ({reached})" if reached else ""
         else:
             payback = "not reached yet"
         fees = sum(m.fee + m.setup_fee for m in roi.trend)
@@ -188,7 +196,7 @@ class RoiPdfReport(ClientMonthReport):
         out.append(
             self.key_values(
                 [
-                    ("Since", roi.trend[0].month),
+                    ("Since", fmt.month(parse_month(roi.trend[0].month))),
                     ("Total value created", money(cur.cumulative_value)),
                     (
                         "Total investment",
@@ -205,7 +213,7 @@ class RoiPdfReport(ClientMonthReport):
         chart = line_chart(
             width=self.frame_width(),
             height=150,
-            labels=[m.month for m in months],
+            labels=[fmt.month_short(parse_month(m.month)) for m in months],
             lines=[
                 Line_(
                     "Monthly ROI",
@@ -221,7 +229,7 @@ class RoiPdfReport(ClientMonthReport):
             ],
             branding=self.branding,
             title="ROI by month (%)",
-            value_text=lambda v: f"{v:,.0f} %",
+            value_text=lambda v: fmt.percent(v, 0, points=True),
             reference=0.0,
             reference_label="break-even",
             legend=True,
@@ -233,7 +241,7 @@ class RoiPdfReport(ClientMonthReport):
                 ["Month", "Value", "Investment", "Monthly ROI", "Cumulative ROI"],
                 [
                     [
-                        m.month,
+                        fmt.month_short(parse_month(m.month)),
                         money(m.value),
                         money(m.investment),
                         percent(m.roi),
@@ -248,11 +256,9 @@ class RoiPdfReport(ClientMonthReport):
         out.append(Spacer(1, 2 * mm))
         out.append(self.key_values([("Trend direction", trend_direction(roi.trend))]))
 
-        out += self.section("Recommendations for next month")
-        out += self.text_block(
-            self.review.text("roi_recommendations"),
-            empty="No recommendation recorded; the opportunity database has no open entry with an ROI.",
-        )
+        if self.filled("roi_recommendations"):
+            out += self.section("Recommendations for next month")
+            out += self.text_block(self.review.text("roi_recommendations"), empty="")
         return out
 
 

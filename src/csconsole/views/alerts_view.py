@@ -53,7 +53,15 @@ from PySide6.QtWidgets import (
 from csconsole.alerts import AlertView, list_alerts, respond, tick
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.emails import Draft, MailtoTooLong, Templates, draft_for_alert, mailto_url, write_eml
+from csconsole.emails import (
+    Draft,
+    MailtoTooLong,
+    Templates,
+    draft_for_alert,
+    mailto_url,
+    recipient_problem,
+    write_eml,
+)
 from csconsole.errors import KnownError
 from csconsole.health import RANK
 from csconsole.settings import Settings
@@ -695,15 +703,13 @@ class AlertsView(QWidget):
         try:
             url = mailto_url(draft)
         except MailtoTooLong as exc:
-            answer = QMessageBox.question(
-                self,
-                "Draft too long for a mail link",
-                f"{str(exc)[0].upper()}{str(exc)[1:]}.\n\nSave it as an .eml file now?",
-            )
-            if answer == QMessageBox.StandardButton.Yes:
+            choice = self.ask_too_long(f"{str(exc)[0].upper()}{str(exc)[1:]}, or copy it and paste it into a new message.")  # fmt: skip
+            if choice == "save":
                 self.save_eml()
+            elif choice == "copy":
+                self.copy_draft()
             else:
-                self.draft_state.setText("Too long for a mail link: save it as an .eml file.")
+                self.draft_state.setText("Too long for a mail link: save it as an .eml file or copy it.")  # fmt: skip
             return
         if QDesktopServices.openUrl(QUrl.fromEncoded(url.encode("ascii"))):
             self.draft_state.setText("Handed to your mail program.")
@@ -712,12 +718,24 @@ class AlertsView(QWidget):
                 "No mail program answered the mailto: link; copy the draft or save an .eml file."
             )
 
+    def ask_too_long(self, text: str) -> str:
+        """Ask what to do with a draft too long for a mail link: "save", "copy" or ""."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Draft too long for a mail link")
+        box.setText(text)
+        save = box.addButton("Save .eml…", QMessageBox.ButtonRole.AcceptRole)
+        copy = box.addButton("Copy", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "save" if clicked is save else "copy" if clicked is copy else ""
+
     def save_eml(self, path: str | None = None) -> Path | None:
         draft = self.current_draft()
         if draft is None:
             return None
         if path is None:
-            suggested = Path.home() / f"{draft.client_key} {draft.status} response.eml"
+            suggested = Path.home() / draft.file_name()
             path, _filter = QFileDialog.getSaveFileName(
                 self, "Save the draft as an email file", str(suggested), "Email (*.eml)"
             )
@@ -731,6 +749,10 @@ class AlertsView(QWidget):
         except KnownError as exc:
             self.draft_state.setText(str(exc))
             return None
+        problem = recipient_problem(draft)
+        if problem:
+            self.draft_state.setText(f"Saved to {target}, but {problem}.")
+            return target
         self.draft_state.setText(f"Saved to {target}; open it in your mail program to send it.")
         return target
 

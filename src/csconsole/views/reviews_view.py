@@ -40,7 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csconsole import clock
+from csconsole import clock, wording
+from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
@@ -54,6 +55,7 @@ from csconsole.reviews import (
     ReviewFacts,
     describe_edited,
     gather_facts,
+    left_out,
     load_review,
     parse_due,
     save_review,
@@ -145,6 +147,11 @@ class ReviewsView(QWidget):
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
+        # Sections with nothing to print are left out of the PDF; say which, as they change.
+        self.left_out_label = QLabel("")
+        self.left_out_label.setObjectName("leftOutLabel")
+        self.left_out_label.setWordWrap(True)
+        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)
         self.figures = QTableWidget(0, 5)
         self.figures.setHorizontalHeaderLabels(["Group", "Metric", "This month", "Target", "Status"])  # fmt: skip
         self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -156,6 +163,7 @@ class ReviewsView(QWidget):
         left_col.addWidget(self.edited_label)
         left_col.addWidget(self.status_label)
         left_col.addWidget(self.summary_label)
+        left_col.addWidget(self.left_out_label)
         left_col.addWidget(self.figures, 1)
 
         # Right: the narrative form.
@@ -391,19 +399,19 @@ class ReviewsView(QWidget):
         self.status_label.setText(f"{status_label(ev.status)}  ·  rating {ev.rating if ev.rating is not None else '—'}/10 {TREND_ARROWS.get(ev.trend, '')}")  # fmt: skip
         bg, fg = status_colours(ev.status)
         self.status_label.setStyleSheet(f"QLabel {{ background: {bg.name()}; color: {fg.name()}; padding: 4px; font-weight: bold; }}")  # fmt: skip
-        why = "\n".join(r.text for r in ev.reasons) or "Every targeted figure is on target."
+        why = "\n".join(wording.reason_sentences(ev)) or "Every targeted figure is on target."
         roi = facts.roi
         if roi is not None:
-            ytd = "—" if roi.ytd_roi is None else f"{roi.ytd_roi * 100:,.0f} %"
-            why += f"\nValue this month ${roi.current.value:,.0f}; year-to-date ROI {ytd}"
+            why += f"\nValue this month {fmt.money(roi.current.value)}; year-to-date ROI {fmt.percent(roi.ytd_roi)}"  # fmt: skip
         self.summary_label.setText(why)
+        self._fit_height(self.summary_label)
         rows = [(title, k) for title, kpis in facts.groups for k in kpis]
         self.figures.setRowCount(len(rows))
         for r, (title, k) in enumerate(rows):
-            target = "tracked" if k.target is None else fmt_value(k.target, k.unit)
+            target = "tracked" if k.target is None else fmt_value(k.target, k.unit, k.metric)
             # The group is named on its first row only, so the metric's name has the room.
             first = r == 0 or rows[r - 1][0] != title
-            texts = [title if first else "", k.label, fmt_value(k.value, k.unit), target, k.band]
+            texts = [title if first else "", k.label, fmt_value(k.value, k.unit, k.metric), target, k.band]  # fmt: skip
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)  # engine figures
@@ -438,6 +446,7 @@ class ReviewsView(QWidget):
         self._dirty = False
         self.save_timer.stop()
         self.edited_label.setText(describe_edited(review))
+        self._update_left_out()
         self._set_enabled(True)
         self.loaded.emit()
 
@@ -449,6 +458,33 @@ class ReviewsView(QWidget):
         self._dirty = True
         self.edited_label.setText("Editing…")
         self.save_timer.start()
+        self._update_left_out()
+
+    @staticmethod
+    def _fit_height(label: QLabel) -> None:
+        """A wrapped label asks for the height its text needs at its width: the splitter
+        does not pass height-for-width down, so the table below would squeeze it."""
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), 240)) if label.text() else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        for label in (self.summary_label, self.left_out_label):
+            self._fit_height(label)
+
+    def _update_left_out(self) -> None:
+        """List the sections the PDF will leave out (nothing typed, nothing derived)."""
+        if self.review is None:
+            self.left_out_label.setText("")
+            return
+        try:
+            review = self.collect()
+        except KnownError:
+            return  # a cell being typed is not valid yet; keep the last list
+        parts = left_out(review, self.facts)
+        self.left_out_label.setText(
+            f"Will be left out of the PDF (nothing to print): {', '.join(parts)}." if parts else ""
+        )
+        self._fit_height(self.left_out_label)
 
     def collect(self) -> Review:
         """The review as the form shows it."""
@@ -538,7 +574,7 @@ class ReviewsView(QWidget):
         self.save_now()
         from csconsole.reports.export import file_name
 
-        chosen = self.ask_save_path(file_name(self.facts.client.key, self.facts.month, kind))
+        chosen = self.ask_save_path(file_name(self.facts.client.name, self.facts.month_index, kind))
         if not chosen:
             return
         path = Path(chosen)

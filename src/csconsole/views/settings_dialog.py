@@ -287,6 +287,11 @@ class SettingsDialog(QDialog):
             ("csm_phone", "&Phone:", "your direct line"),
             ("csm_calendar_link", "&Calendar link:", "https://… where clients book a call"),
             ("fix_timeline", "&Fix timeline:", "what a red letter promises, e.g. within 24 hours"),
+            (
+                "locale",
+                "&Locale:",
+                "how letters and reports write figures and dates: en, en_GB, de…",
+            ),
         ):
             edit = QLineEdit(str(getattr(self.settings, key)))
             edit.setPlaceholderText(hint)
@@ -317,13 +322,21 @@ class SettingsDialog(QDialog):
         except KnownError as exc:
             QMessageBox.warning(self, "Bands not saved", str(exc))
             return
+        from csconsole import formatting
+
+        locale = self.detail_edits["locale"].text().strip() or formatting.DEFAULT_LOCALE
+        if not formatting.is_known_locale(locale):
+            QMessageBox.warning(self, "Settings not saved", f"{locale!r} is not a locale (try en, en_GB, de, fr)")  # fmt: skip
+            return
         self.settings.retention_months = self.retention.value()
         self.settings.health_bands = overrides
         for key, edit in self.detail_edits.items():
             setattr(self.settings, key, edit.text().strip())
+        self.settings.locale = locale
         try:
             self.settings.save()
         except KnownError as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return
+        formatting.set_locale(None)  # figures and dates follow the saved locale from now on
         super().accept()
