@@ -11,7 +11,11 @@ Run with ``make bench`` or ``.venv/bin/python bench/bench_sync.py [--rows N]``. 
    in a child process, whose peak resident set size (``ru_maxrss``) is the memory figure;
 4. times a re-sync with nothing new, in another child process;
 5. checks the results: the cache holds exactly N samples, the first run inserted N samples
-   (plus the clients), the re-sync inserted and updated nothing, and nothing was rejected.
+   (plus the clients), the re-sync inserted and updated nothing, and nothing was rejected;
+6. quarantine throughput: a sync of a second warehouse of N samples of which every tenth
+   row is bad, cycling through every kind of bad row the sync sets aside, into another
+   empty cache; its rows/s is printed beside the all-good sync's (goal >= 0.8 of it) and
+   the rows set aside are checked against the bad rows written (``--no-quarantine`` skips).
 
 Each figure is printed next to its goal. ``--profile FILE`` writes a cProfile of the sync.
 """
@@ -34,6 +38,26 @@ from pathlib import Path
 from typing import Any
 
 GOAL_RATIO = 0.5
+GOAL_QUARANTINE_RATIO = 0.8
+BAD_EVERY = 10  # every tenth row of the quarantine warehouse is bad
+#: One bad row of each kind the sync sets aside: (client, metric, period_start, grain, value,
+#: updated_at) of a good row in, the bad row out.
+BAD_KINDS: list[Any] = [
+    lambda r, prev: ("ZZ-404", *r[1:]),  # unknown client
+    lambda r, prev: (r[0], "no_such_metric", *r[2:]),  # unknown metric
+    lambda r, prev: (*r[:4], "n/a", r[5]),  # wrong type: text
+    lambda r, prev: (*r[:4], b"\x00\xff", r[5]),  # wrong type: BLOB
+    lambda r, prev: (*r[:4], None, r[5]),  # wrong type: NULL (NaN in SQLite)
+    lambda r, prev: (*r[:3], "hour", *r[4:]),  # wrong type: grain
+    lambda r, prev: (*r[:4], float("inf"), r[5]),  # not a finite number
+    lambda r, prev: (*r[:4], -1e6, r[5]),  # out of range
+    lambda r, prev: (*r[:2], "2099-01-05", *r[3:]),  # future date
+    lambda r, prev: (*r[:2], "02/11/2026", *r[3:]),  # bad date
+    lambda r, prev: (*r[:2], None, *r[3:]),  # bad date: NULL
+    lambda r, prev: (*prev[:4], -0.5 if prev[4] == 0 else prev[4] / 2, prev[5]),  # duplicate
+    lambda r, prev: (*r[:5], "2099-01-01 00:00:00.000000"),  # updated in the future
+    lambda r, prev: (*r[:5], None),  # no updated_at
+]
 GOAL_RESYNC_S = 1.0
 GOAL_PEAK_MB = 500.0
 METRICS = 20
@@ -67,8 +91,11 @@ REFERENCE_UPSERT = (
 # --- the warehouse ----------------------------------------------------------------
 
 
-def build_warehouse(path: Path, rows: int, today: date) -> int:
-    """Write ``rows`` valid weekly samples; returns the number of clients."""
+def build_warehouse(path: Path, rows: int, today: date, *, bad_every: int = 0) -> tuple[int, int]:
+    """Write ``rows`` weekly samples; returns the number of clients and of bad rows.
+
+    With ``bad_every`` N, every Nth row is replaced by a bad one (BAD_KINDS in turn), in a
+    samples table without NOT NULL constraints (as a view over a warehouse may expose)."""
     from csconsole.catalog import load_catalog
     from csconsole.paths import resources_dir
     from csconsole.warehouse import TIMESTAMP_FORMAT
@@ -87,8 +114,12 @@ def build_warehouse(path: Path, rows: int, today: date) -> int:
     keys = [f"BC-{i + 1:05d}" for i in range(n_clients)]
     created = datetime.combine(weeks[0] - timedelta(days=30), datetime.min.time())
 
+    bad = 0
+
     def samples() -> Any:
+        nonlocal bad
         produced = 0
+        previous: tuple[Any, ...] = ()
         ranges = []
         for m in metrics:
             lo = m.minimum if m.minimum is not None else 0.0
@@ -103,7 +134,13 @@ def build_warehouse(path: Path, rows: int, today: date) -> int:
                     if produced == rows:
                         return
                     produced += 1
-                    yield (key, metric, start, "week", round(lo + span * rng.random(), 3), stamp)
+                    row = (key, metric, start, "week", round(lo + span * rng.random(), 3), stamp)
+                    if bad_every and produced % bad_every == 0 and previous:
+                        row = BAD_KINDS[bad % len(BAD_KINDS)](row, previous)
+                        bad += 1
+                    else:
+                        previous = row
+                    yield row
 
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path)
@@ -111,6 +148,13 @@ def build_warehouse(path: Path, rows: int, today: date) -> int:
         conn.executescript(
             (resources_dir() / "warehouse" / "sqlite.sql").read_text(encoding="utf-8")
         )
+        if bad_every:
+            conn.executescript(
+                "DROP TABLE cs_metric_samples;"
+                "CREATE TABLE cs_metric_samples (sample_id INTEGER PRIMARY KEY, client_id, "
+                "metric, period_start, grain, value, updated_at);"
+                "CREATE INDEX cs_metric_samples_sync ON cs_metric_samples (updated_at, sample_id);"
+            )
         conn.executemany(
             "INSERT INTO cs_clients VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
@@ -131,7 +175,7 @@ def build_warehouse(path: Path, rows: int, today: date) -> int:
         conn.commit()
     finally:
         conn.close()
-    return n_clients
+    return n_clients, bad
 
 
 # --- the reference ----------------------------------------------------------------
@@ -250,6 +294,42 @@ def run_child(cache: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
 # --- the run ------------------------------------------------------------------------
 
 
+def quarantine(workdir: Path, n: int, good_rate: float) -> list[str]:
+    """The sync of N samples of which every BAD_EVERY-th is bad, beside the all-good rate."""
+    warehouse = workdir / "warehouse-bad.sqlite"
+    cache = workdir / "cache-bad.sqlite"
+    started = time.perf_counter()
+    _, n_bad = build_warehouse(warehouse, n, date.today(), bad_every=BAD_EVERY)
+    print(
+        f"  quarantine warehouse built in {time.perf_counter() - started:.1f} s "
+        f"({n_bad:,} bad rows of {len(BAD_KINDS)} kinds)"
+    )
+    for path in (cache, cache.with_name(cache.name + "-wal")):
+        path.unlink(missing_ok=True)
+    run = run_child(cache, warehouse)
+    rate = n / run["sync_s"]
+    ratio = rate / good_rate
+    print(
+        f"sync with {100 / BAD_EVERY:.0f} % bad rows        {rate:>12,.0f} rows/s  "
+        f"({run['sync_s']:.2f} s; all-good sync of this run {good_rate:,.0f} rows/s)"
+    )
+    print(
+        f"ratio quarantine/all-good     {ratio:>12.2f}         goal >= {GOAL_QUARANTINE_RATIO}  "
+        f"{verdict(ratio >= GOAL_QUARANTINE_RATIO)}"
+    )
+    print(f"  quarantine run: {run['text']}")
+    problems = []
+    if run["status"] != "ok":
+        problems.append(f"quarantine sync status {run['status']}: {run['message']}")
+    if run["rejected"] != n_bad:
+        problems.append(f"the quarantine sync set aside {run['rejected']} rows, not {n_bad}")
+    if run["samples_in_cache"] != n - n_bad:
+        problems.append(
+            f"the quarantine cache holds {run['samples_in_cache']} samples, not {n - n_bad}"
+        )
+    return problems
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -264,6 +344,9 @@ def main() -> int:
         "--tracemalloc",
         action="store_true",
         help="also run the sync once more under tracemalloc (slow) for the Python peak",
+    )
+    parser.add_argument(
+        "--no-quarantine", action="store_true", help="skip the sync with 10 %% bad rows"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
@@ -285,7 +368,7 @@ def main() -> int:
     try:
         print(f"csconsole sync benchmark: {n:,} samples, files in {workdir}")
         started = time.perf_counter()
-        n_clients = build_warehouse(warehouse, n, date.today())
+        n_clients, _ = build_warehouse(warehouse, n, date.today())
         print(
             f"  warehouse built in {time.perf_counter() - started:.1f} s "
             f"({n_clients} clients x {METRICS} metrics, weekly)"
@@ -353,6 +436,8 @@ def main() -> int:
             )
         print(f"  first run:  {first['text']}")
         print(f"  second run: {second['text']}")
+        if not args.no_quarantine:
+            failures += quarantine(workdir, n, ours_rate)
 
         # Correctness: every sample landed once, the re-sync changed nothing.
         checks = [

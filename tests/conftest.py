@@ -28,8 +28,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # Every "today" in the engine and in subprocesses is TODAY, whatever the calendar says.
     monkeypatch.setenv("CSCONSOLE_TODAY", TODAY.isoformat())
     monkeypatch.delenv("CSCONSOLE_CACHE", raising=False)
-    # A real file-backed keyring in the temporary folder (keyrings.alt), never the user's.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    # A keyring of this process only (tests/memory_keyring.py), never the user's.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     import keyring.core
 

@@ -300,8 +300,13 @@ def test_small_batches_stream_from_a_server_side_cursor_with_identical_results(
     assert cache_contents(small) == cache_contents(big)
 
     # The streams' reads (the contract's tables in watermark order), not the catalog
-    # queries that look for optional columns.
-    reads = [kind for statement, kind in cursors if "ORDER BY updated_at" in statement]
+    # queries that look for optional columns nor the look for rows updated in the future
+    # or never.
+    reads = [
+        kind
+        for statement, kind in cursors
+        if "ORDER BY updated_at" in statement and "updated_at IS NULL" not in statement
+    ]
     assert len(reads) == 2 * 4  # every stream of both runs
     assert set(reads) == {"ServerCursor"}, reads
 

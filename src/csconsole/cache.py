@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: ``PRAGMA application_id`` of a csconsole cache ("csc1"): any other SQLite file is refused.
+APPLICATION_ID = 0x63736331
 #: Milliseconds a writer waits for another process's lock before giving up.
 BUSY_TIMEOUT_MS = 15_000
 
@@ -115,11 +117,109 @@ def describe_db_error(exc: BaseException, *, path: Path) -> str:
         return f"the cache {path} is busy in another program; try again in a moment"
     if "readonly" in lowered or "read-only" in lowered:
         return f"the cache {path} is read-only; check the file's permissions"
-    if "not a database" in lowered or "malformed" in lowered:
+    if "malformed" in lowered or "disk i/o error" in lowered:
+        return damaged_message(path, text)
+    if "not a database" in lowered:
         return f"{path} is not a csconsole cache (the file is damaged or of another kind)"
     if "unable to open" in lowered:
         return f"cannot open the cache {path}; check that its folder exists and is writable"
     return f"the cache {path} failed: {text}"
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    """One line for a damaged cache, with the two ways out."""
+    from csconsole.cache_backup import latest_backup
+
+    words = " ".join(detail.replace("*** in database main ***", "").split()) or "damaged"
+    first = words if len(words) <= 120 else words[:119] + "…"
+    backup = latest_backup(path)
+    restore = (
+        f"restore the automatic backup of {backup.when} with 'csconsole cache restore'"
+        if backup is not None
+        else "there is no automatic backup to restore"
+    )
+    return (
+        f"the cache {path} is damaged ({first}); {restore}, or re-create it with "
+        "'csconsole cache recover', which keeps the local data that can still be read "
+        "and fetches the rest from the sources"
+    )
+
+
+class CacheDamagedError(CacheError):
+    """The cache file is corrupt; the message names the file and the ways out."""
+
+
+def refuse_foreign(path: Path) -> None:
+    """Raise CacheError unless ``path`` is missing, empty or a csconsole cache.
+
+    Looked at with a plain connection that only reads, before the cache engine
+    switches the file to WAL or a migration adds tables to it: a file that is not a
+    cache is left exactly as it was.
+    """
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return
+    except OSError:
+        return  # Cache.open reports the folder problem
+    try:
+        conn = sqlite3.connect(path)
+    except sqlite3.Error:
+        return
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        version = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
+        )
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc).lower():
+            raise CacheDamagedError(damaged_message(path, str(exc))) from None
+        raise CacheError(
+            f"{path} is not a csconsole cache (the file is damaged or of another kind); "
+            "it was left untouched"
+        ) from None
+    finally:
+        conn.close()
+    if not tables:
+        return
+    ours = app_id == APPLICATION_ID or (app_id == 0 and {"alembic_version", "sources"} <= tables)
+    if not ours:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise CacheError(
+            f"{path} is not a csconsole cache (it holds other tables: {shown}); "
+            "it was left untouched; choose another file with --cache"
+        )
+    if version is None and tables - {"alembic_version"}:
+        raise CacheDamagedError(
+            damaged_message(path, "its schema version is missing from alembic_version")
+        )
+
+
+def check_sound(engine: Engine, path: Path) -> None:
+    """Raise CacheDamagedError when SQLite's quick check finds the file corrupt.
+
+    Reads every page once (tens of milliseconds for a demo-sized cache), so that a
+    damaged cache is named by every command, not only by those that read the bad page.
+    """
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("PRAGMA quick_check(3)").scalars().all()
+    if rows != ["ok"]:
+        raise CacheDamagedError(damaged_message(path, "; ".join(str(r) for r in rows)))
+
+
+def _mark_ours(engine: Engine) -> None:
+    with engine.connect() as conn:
+        current = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
+    if current != APPLICATION_ID:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 class Cache:
@@ -140,10 +240,16 @@ class Cache:
             raise CacheError(
                 f"cannot create the cache folder {path.parent}: {exc.strerror}"
             ) from None
+        refuse_foreign(path)
         engine = cache_engine(path)
         try:
+            check_sound(engine, path)
             if migrate:
                 upgrade(engine, path=path)
+                _mark_ours(engine)
+                from csconsole.cache_backup import daily_backup
+
+                daily_backup(engine, path)
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
             raise CacheError(describe_db_error(exc, path=path)) from None
@@ -184,6 +290,10 @@ def upgrade(engine: Engine, *, path: Path, revision: str = "head") -> None:
         )
     if current == head and revision == "head":
         return
+    if current is not None:
+        from csconsole.cache_backup import backup
+
+        backup(engine, path, reason=f"before-{head if revision == 'head' else revision}")
     from alembic import command
 
     cfg = _alembic_config()

@@ -12,11 +12,10 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csconsole import __version__, clock
+from csconsole import __version__
 from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
@@ -89,13 +88,14 @@ def _source_password(source: Source, args: argparse.Namespace) -> str | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
+    from csconsole.cli_health import _today
     from csconsole.demo import generate_demo
     from csconsole.paths import demo_warehouse_path
     from csconsole.settings import Settings
     from csconsole.sources import ensure_demo_source
     from csconsole.sync import Syncer
 
-    today = date.fromisoformat(args.today) if args.today else clock.today()
+    today = _today(args)
     with _open_cache(args) as cache:
         if args.if_empty:
             with cache.engine.connect() as conn:
@@ -124,10 +124,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
+    from csconsole.cli_health import _today, evaluate_after_sync
     from csconsole.settings import Settings
     from csconsole.sources import get_source, list_sources
     from csconsole.sync import Syncer
 
+    today = _today(args) if args.today else None
     with _open_cache(args) as cache:
         sources = [get_source(cache, args.source)] if args.source else list_sources(cache)
         if not sources:
@@ -152,9 +154,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 stream = sys.stdout if summary.status == "ok" else sys.stderr
                 print(summary.text(), file=stream)
         if failed < len(results):
-            from csconsole.cli_health import evaluate_after_sync
-
-            today = date.fromisoformat(args.today) if args.today else None
             evaluate_after_sync(cache, today=today, quiet=args.json)
         if args.json:
             print(json.dumps([s.as_json() for s in results], indent=2, ensure_ascii=False))
@@ -276,17 +275,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    cache_help = "the cache file to use (default: $CSCONSOLE_CACHE or the user data folder)"
+    # Subcommands take --cache too, with no default of their own: a default there would
+    # overwrite the value given before the command ('csconsole --cache X status').
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--cache",
-        metavar="PATH",
-        help="the cache file to use (default: $CSCONSOLE_CACHE or the user data folder)",
-    )
+    common.add_argument("--cache", metavar="PATH", default=argparse.SUPPRESS, help=cache_help)
     parser = argparse.ArgumentParser(
         prog="csconsole",
         description="Client-success console. Without a command, opens the console window.",
-        parents=[common],
     )
+    parser.add_argument("--cache", metavar="PATH", help=cache_help)
     parser.add_argument("--version", action="version", version=f"csconsole {__version__}")
     parser.add_argument(
         "--self-test",
@@ -357,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csconsole.cli_report import add_report_command
 
     add_report_command(sub, common)
+    from csconsole.cli_cache import add_cache_commands
+
+    add_cache_commands(sub, common)
     return parser
 
 
@@ -381,6 +382,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        message = _cache_failure(exc, args)
+        if message is None:
+            raise  # a bug: the traceback is wanted
+        log.warning("cache failure in %s", args.command, exc_info=True)
+        print(f"csconsole: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _cache_failure(exc: Exception, args: argparse.Namespace) -> str | None:
+    """One line for a SQLite failure of the cache met in the middle of a command (a page
+    found damaged, the disk full), or None when ``exc`` is something else."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, sqlite3.DatabaseError) or isinstance(
+        orig, sqlite3.ProgrammingError | sqlite3.InterfaceError
+    ):
+        return None
+    text = str(orig).lower()
+    known = ("malformed", "not a database", "disk", "full", "locked", "busy", "readonly")
+    if not any(word in text for word in known):
+        return None
+    from csconsole.cache import describe_db_error
+
+    return describe_db_error(orig, path=_cache_path(args))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from csconsole.errors import KnownError
 from csconsole.health import STATUSES
 
 EXIT_OK = 0
@@ -35,7 +36,12 @@ def cmd_email(args: argparse.Namespace) -> int:
         unwritable = recipient_problem(draft)
         if unwritable:
             print(f"csconsole: warning: {unwritable}", file=sys.stderr)
-        path = write_eml(draft, Path(args.out))
+        out = Path(args.out)
+        try:  # as `report -o` does: a missing folder is made
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KnownError(f"cannot make the folder {out.parent}: {exc.strerror}") from None
+        path = write_eml(draft, out)
         print(f"Draft to {draft.to} saved to {path}; open it in your mail program to send it.")
     else:
         print(draft.text(), end="")

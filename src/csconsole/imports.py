@@ -157,6 +157,17 @@ class _Percent(float):
     """A number an .xlsx cell shows with a % format (stored 0.998, shown 99.8%), ×100."""
 
 
+class _Uncomputed(str):
+    """An .xlsx formula saved without its value (written by a program, never opened in a
+    spreadsheet): not a blank cell, but a cell whose value the file does not hold."""
+
+    def problem(self) -> str:
+        return (
+            f"formula {str(self)!r} has no saved value; open the sheet in Excel or "
+            "LibreOffice and save it, so that its values are stored"
+        )
+
+
 # --- the report -----------------------------------------------------------------
 
 
@@ -313,6 +324,20 @@ def _read_tables(path: Path) -> list[_Table]:
     return _read_csv(data, name)
 
 
+def _formula_cells(book: Any) -> dict[tuple[str, int, int], str]:
+    """Where the workbook holds formulas: (sheet, row, column) -> the formula's text."""
+    found: dict[tuple[str, int, int], str] = {}
+    try:
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        found[(sheet.title, cell.row, cell.column)] = str(cell.value)
+    finally:
+        book.close()
+    return found
+
+
 def _decode(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 as Excel writes it."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -358,6 +383,7 @@ def _read_xlsx(path: Path) -> list[_Table]:
         warnings.simplefilter("ignore")
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            formulas = _formula_cells(openpyxl.load_workbook(path, read_only=True))
         except Exception as exc:
             raise ImportFileError(
                 f"{name} is not a readable .xlsx workbook ({_why(exc)})"
@@ -374,6 +400,14 @@ def _read_xlsx(path: Path) -> list[_Table]:
                     cells: list[Cell] = []
                     for cell in row:
                         value = cell.value
+                        if value is None and formulas:
+                            where = (
+                                sheet.title,
+                                getattr(cell, "row", 0),
+                                getattr(cell, "column", 0),
+                            )
+                            if where in formulas:
+                                value = _Uncomputed(formulas[where])
                         fmt = getattr(cell, "number_format", None) or ""
                         is_number = isinstance(value, int | float) and not isinstance(value, bool)
                         if is_number and "%" in fmt:
@@ -519,6 +553,8 @@ _LOCAL_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 
 def _period(cell: Cell) -> date | int | str:
     """A date, a week number, or why the cell is neither."""
+    if isinstance(cell, _Uncomputed):
+        return cell.problem()
     if isinstance(cell, datetime):
         return cell.date()
     if isinstance(cell, date):
@@ -592,6 +628,8 @@ def _value(cell: Cell, metric: Metric) -> float | str:
     """The number a cell holds for ``metric``, or why it holds none."""
     unit = metric.unit
     wanted = _UNIT_WORDS.get(unit, "a number")
+    if isinstance(cell, _Uncomputed):
+        return cell.problem()
     if isinstance(cell, bool):
         return f"{_show(cell)} is not {wanted}"
     if isinstance(cell, _Percent):
@@ -1212,6 +1250,11 @@ def _commit(
             summary.status, summary.message = "failed", message
             _finish_quietly(cache, summary)
         raise CacheError(message) from None
+    except KeyboardInterrupt:  # Ctrl-C: the transaction is rolled back, the run says so
+        if summary.run_id is not None:
+            summary.status, summary.message = "interrupted", "interrupted (Ctrl-C); nothing written"
+            _finish_quietly(cache, summary)
+        raise
     report.rows = tuple(rows)
     _total(report)
     summary.inserted, summary.updated = report.inserted, report.updated

@@ -43,7 +43,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
-from csconsole import clock
+from csconsole import clock, csvsafe
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Tier
 from csconsole.errors import CatalogError, ImportFileError, KnownError
@@ -924,7 +924,7 @@ def export_rows(rows: Iterable[Opportunity], path: Path) -> int:
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
+                writer = csvsafe.SafeWriter(fh)
                 writer.writerow(header)
                 writer.writerows(["" if v is None else v for v in line] for line in table)
         elif suffix == ".xlsx":
@@ -939,7 +939,7 @@ def export_rows(rows: Iterable[Opportunity], path: Path) -> int:
             for row in sheet.iter_rows(min_row=2):
                 for cell in row:
                     # Text that looks like a formula stays text (no formula injection).
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                    if csvsafe.looks_like_formula(cell.value):
                         cell.data_type = "s"
             sheet.freeze_panes = "A2"
             book.save(path)
@@ -966,7 +966,8 @@ def _read_sheet(path: Path) -> list[list[Raw]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
+        rows = csv.reader(io.StringIO(text, newline=""))
+        return [[csvsafe.restore(cell) for cell in r] for r in rows]
     if suffix == ".xlsx":
         import openpyxl
 

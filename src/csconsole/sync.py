@@ -32,6 +32,7 @@ from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog
 from csconsole.errors import CacheError, Cancelled, KnownError, SourceError, scrub
 from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
+from csconsole.sync_lock import sync_lock
 from csconsole.warehouse import (
     CLIENTS,
     INCIDENTS,
@@ -54,8 +55,13 @@ DEFAULT_BATCH_SIZE = 50_000
 DEFAULT_RETENTION_MONTHS = 24
 GRAINS = ("day", "week", "month")
 SEVERITIES = ("minor", "critical")
+#: Characters that break a one-line title (a table row, a subject line).
+_LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 ProgressCallback = Callable[["SyncProgress"], None]
+#: Reasons of rows the watermark cannot pass yet; they are looked at again on every run.
+PENDING_FUTURE = "updated in the future"
+PENDING_NO_STAMP = "no updated_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,7 @@ class SyncSummary:
     """What one run did. ``changed_clients`` holds the keys of clients whose data changed."""
 
     source: str
-    status: str = "ok"  # ok, failed, cancelled
+    status: str = "ok"  # ok, failed, cancelled, interrupted
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -95,8 +101,8 @@ class SyncSummary:
         if self.status == "failed":
             return f"{self.source}: sync failed: {self.message}"
         head = f"{self.source}: "
-        if self.status == "cancelled":
-            head += "cancelled after "
+        if self.status in ("cancelled", "interrupted"):
+            head += f"{self.status} after "
         if not self.changed and not self.rejected_total:
             body = f"nothing new ({self.unchanged} rows unchanged)"
         else:
@@ -143,11 +149,14 @@ def retention_cutoff(today: date, months: int) -> date:
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, date | datetime | Decimal):
-        return str(value)
-    return value
+    """A warehouse value as JSON can hold it: any value a source may send is kept, as text."""
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"X'{bytes(value).hex()}'"  # a BLOB, written as SQL would
+    return str(value)
 
 
 # --- writing ------------------------------------------------------------------
@@ -304,6 +313,14 @@ def _utc_text(value: Any) -> str | None:
     return value.strftime(TIMESTAMP_FORMAT)
 
 
+def _shown(value: Any) -> str:
+    """A value for a rejection's one-line detail: short, and a BLOB named as one."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"X'{bytes(value)[:16].hex()}' (a BLOB)"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
 def _text(value: Any, *, limit: int = 200) -> str | None:
     if value is None:
         return ""
@@ -416,14 +433,20 @@ class _Checker:
             client_id = self.client_ids.get(key)
             metric = self.catalog.metrics.get(metric_key)
             value = _number(target)
-            if client_id is None:
+            if type(key) is not str or type(metric_key) is not str:
+                detail = f"client_id {_shown(key)} and metric {_shown(metric_key)} must be text"
+                bad.append(Rejection("targets", ref, "wrong type", detail, raw))
+            elif client_id is None:
                 bad.append(Rejection("targets", ref, "unknown client", f"client {key!r}", raw))
             elif metric is None:
                 bad.append(
                     Rejection("targets", ref, "unknown metric", f"metric {metric_key!r}", raw)
                 )
             elif value is None:
-                bad.append(Rejection("targets", ref, "wrong type", f"target {target!r}", raw))
+                detail = f"target {_shown(target)} is not a number"
+                bad.append(Rejection("targets", ref, "wrong type", detail, raw))
+            elif not math.isfinite(value):
+                bad.append(Rejection("targets", ref, "not a finite number", f"target {value}", raw))
             elif problem := metric.check_value(value):
                 bad.append(Rejection("targets", ref, "out of range", problem, raw))
             else:
@@ -475,7 +498,12 @@ class _Checker:
                         continue
             metric = metrics.get(metric_key)
             reason = detail = ""
-            if client_id is None:
+            if type(key) is not str or type(metric_key) is not str:
+                reason = "wrong type"
+                detail = f"client_id {_shown(key)} and metric {_shown(metric_key)} must be text"
+            elif start is not None and not isinstance(start, str | date):
+                reason, detail = "wrong type", f"period_start {_shown(start)} is not a date"
+            elif client_id is None:
                 reason, detail = "unknown client", f"client {key!r}"
             elif metric is None:
                 reason, detail = "unknown metric", f"metric {metric_key!r}"
@@ -483,7 +511,7 @@ class _Checker:
                 number = value if type(value) is float else _number(value)
                 start_iso = period_start(start)
                 if number is None:
-                    reason, detail = "wrong type", f"value {value!r} is not a number"
+                    reason, detail = "wrong type", f"value {_shown(value)} is not a number"
                 elif start_iso is None:
                     reason, detail = "bad date", f"period_start {start!r} is not a date"
                 elif grain not in GRAINS:
@@ -524,6 +552,9 @@ class _Checker:
                 bad.append(
                     Rejection("incidents", ref, "wrong type", "incident_id must be text", raw)
                 )
+            elif type(client_key) is not str:
+                detail = f"client_id {_shown(client_key)} must be text"
+                bad.append(Rejection("incidents", ref, "wrong type", detail, raw))
             elif client_id is None:
                 bad.append(
                     Rejection("incidents", ref, "unknown client", f"client {client_key!r}", raw)
@@ -548,8 +579,17 @@ class _Checker:
                         raw,
                     )
                 )
+            elif opened_text[:10] > self.today_iso or (resolved_text or "")[:10] > self.today_iso:
+                detail = f"opened_at {opened_text} or resolved_at {resolved_text} is after today"
+                bad.append(Rejection("incidents", ref, "future date", detail, raw))
+            elif resolved_text is not None and resolved_text < opened_text:
+                detail = f"resolved_at {resolved_text} is before opened_at {opened_text}"
+                bad.append(Rejection("incidents", ref, "bad date", detail, raw))
             elif _text(title, limit=2000) is None:
                 bad.append(Rejection("incidents", ref, "wrong type", "title must be text", raw))
+            elif any(c in (title or "") for c in _LINE_BREAKS):
+                detail = "title must be one line (it holds a line break)"
+                bad.append(Rejection("incidents", ref, "wrong type", detail, raw))
             else:
                 good.append(
                     (key, client_id, severity, title or "", opened_text, resolved_text, source_id)
@@ -574,6 +614,7 @@ class Syncer:
         today: date | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.cache = cache
         self.catalog = catalog
@@ -582,6 +623,10 @@ class Syncer:
         self.today = today or clock.today()
         self.progress = progress
         self.cancel = cancel
+        #: The watermark never moves past this moment (UTC): a row updated later waits.
+        #: Taken when each sync starts, unless given.
+        self._fixed_now = now
+        self.now = now or datetime.now(UTC)
 
     # The watermark is kept as JSON: [updated_at text, key, ...].
     def _watermark(
@@ -600,7 +645,14 @@ class Syncer:
             return {key: client_id for key, client_id in rows}
 
     def sync(self, source: Source, *, password: str | None = None) -> SyncSummary:
-        """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``)."""
+        """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``).
+
+        Raises SyncBusyError when another sync of the same cache is running."""
+        with sync_lock(self.cache.path):
+            return self._sync(source, password=password)
+
+    def _sync(self, source: Source, *, password: str | None) -> SyncSummary:
+        self.now = self._fixed_now or datetime.now(UTC)
         summary = SyncSummary(source=source.name)
         started = time.perf_counter()
         secrets = [password or ""]
@@ -627,6 +679,16 @@ class Syncer:
         except KnownError as exc:
             summary.status = "failed"
             summary.message = scrub(str(exc), secrets)
+        except KeyboardInterrupt:
+            summary.status = "interrupted"
+            summary.message = "interrupted (Ctrl-C); the batches already done are kept"
+            raise
+        except Exception as exc:
+            # A bug: the run is recorded as failed and the traceback goes to the log.
+            summary.status = "failed"
+            summary.message = f"internal error ({type(exc).__name__}); see the log"
+            log.exception("sync %s failed", source.name)
+            raise
         finally:
             engine.dispose()
             summary.duration_s = time.perf_counter() - started
@@ -649,19 +711,21 @@ class Syncer:
         since = retention_cutoff(self.today, self.retention_months)
         bound_after = None if after is None else (bind_timestamp(src, after[0]), *after[1:])
         bound_since = bind_date(src, since)
-        sql, params = stream.count_query(after=bound_after, since=bound_since)
+        until = bind_timestamp(src, timestamp_text(_naive_utc(self.now)))
+        window = {"since": bound_since, "until": until, "dialect": src.dialect.name}
+        sql, params = stream.count_query(after=bound_after, **window)
         try:
             total = int(src.execute(text(sql), params).scalar_one())
         except (OperationalError, DBAPIError) as exc:
             raise SourceError(_contract_message(exc, stream, source)) from None
+        missing = _missing_columns(src, stream)
+        self._set_aside_pending(src, source, stream, until, missing, summary)
         done = 0
         self._report(source, stream, done, total)
         if total == 0:
             return
         checker = _Checker(self.catalog, today=self.today, client_ids=self._client_ids())
-        sql, params = stream.query(
-            after=bound_after, since=bound_since, missing=_missing_columns(src, stream)
-        )
+        sql, params = stream.query(after=bound_after, missing=missing, **window)
         fetch, close = self._open_rows(src, source, sql, params)
         # One cache connection writes every batch of the stream, with a larger page cache
         # and rarer checkpoints while it does: rows arrive in watermark order, not key order,
@@ -686,6 +750,59 @@ class Syncer:
                     self._report(source, stream, done, total)
             finally:
                 close()
+
+    def _set_aside_pending(
+        self,
+        src: Connection,
+        source: Source,
+        stream: Stream,
+        until: Any,
+        missing: frozenset[str],
+        summary: SyncSummary,
+    ) -> None:
+        """Set aside the rows the watermark must not pass: updated in the future (they are
+        read again when their time comes) or with no updated_at at all.
+
+        They are looked at on every run, so the quarantine keeps only this run's copy.
+        """
+        sql, params = stream.pending_query(until=until, missing=missing)
+        fetch, close = self._open_rows(src, source, sql, params)
+        first = True
+        try:
+            while rows := fetch(self.batch_size):
+                self._check_cancel()
+                bad = [self._pending_rejection(stream, row) for row in rows]
+                try:
+                    with self.cache.engine.begin() as conn:
+                        if first:
+                            _forget_pending(conn, source.name, stream.name)
+                            first = False
+                        assert summary.run_id is not None
+                        record_rejections(conn, summary.run_id, bad)
+                except (OperationalError, DBAPIError) as exc:
+                    raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+                summary.rejected.update(r.reason for r in bad)
+        finally:
+            close()
+        if first:
+            try:
+                with self.cache.engine.begin() as conn:
+                    _forget_pending(conn, source.name, stream.name)
+            except (OperationalError, DBAPIError) as exc:
+                raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+
+    def _pending_rejection(self, stream: Stream, row: Sequence[Any]) -> Rejection:
+        raw = dict(zip((*stream.columns, "updated_at"), row, strict=False))
+        ref = "/".join(str(raw.get(k)) for k in stream.keys)
+        updated = row[-1]
+        if updated is None:
+            return Rejection(stream.name, ref, PENDING_NO_STAMP, "updated_at is NULL", raw)
+        stamp = _utc_text(updated)
+        if stamp is None:
+            detail = f"updated_at {_shown(updated)} is not a timestamp"
+            return Rejection(stream.name, ref, "bad date", detail, raw)
+        detail = f"updated_at {stamp} is after now; read again when that time comes"
+        return Rejection(stream.name, ref, PENDING_FUTURE, detail, raw)
 
     def _open_rows(
         self, src: Connection, source: Source, sql: str, params: dict[str, Any]
@@ -842,8 +959,24 @@ def _bulk_writing(conn: Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        driver.execute(f"PRAGMA cache_size = {cache_size}")
-        driver.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+        # An interrupt (Ctrl-C) in a batch makes SQLAlchemy close the connection, which
+        # takes the settings with it; there is nothing to put back then.
+        if not conn.invalidated and not conn.closed:
+            driver.execute(f"PRAGMA cache_size = {cache_size}")
+            driver.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _forget_pending(conn: Connection, source_name: str, stream: str) -> None:
+    """Drop the rows set aside as pending by earlier runs of this source and stream."""
+    conn.exec_driver_sql(
+        "DELETE FROM rejected_rows WHERE stream = ? AND (reason LIKE ? OR reason LIKE ?) "
+        "AND run_id IN (SELECT id FROM sync_runs WHERE source_name = ?)",
+        (stream, f"{PENDING_FUTURE}:%", f"{PENDING_NO_STAMP}:%", source_name),
+    )
 
 
 def _driver(conn: Connection) -> sqlite3.Connection:

@@ -36,10 +36,18 @@ class Stream:
         *,
         after: tuple[Any, ...] | None,
         since: Any | None,
+        until: Any | None = None,
+        dialect: str = "sqlite",
         missing: frozenset[str] = frozenset(),
     ) -> tuple[str, dict[str, Any]]:
         """SQL and parameters for every row past the watermark ``after``; ``missing``
-        optional columns are read as NULL."""
+        optional columns are read as NULL.
+
+        ``until`` leaves out rows updated after it (now): the watermark must never move
+        past a row from the future. The retention filter ``since`` only leaves out dates
+        that really are earlier; a NULL or malformed date (text that is not an ISO date
+        on SQLite) is read, so that the checks set it aside as "bad date".
+        """
         order = ("updated_at", *self.keys)
         where = []
         params: dict[str, Any] = {}
@@ -47,8 +55,14 @@ class Stream:
             names = [f":w{i}" for i in range(len(order))]
             where.append(f"({', '.join(order)}) > ({', '.join(names)})")
             params.update({f"w{i}": v for i, v in enumerate(after)})
+        if until is not None:
+            where.append("updated_at <= :until")
+            params["until"] = until
         if since is not None and self.dated:
-            where.append(f"{self.dated} >= :since")
+            kept = f"{self.dated} >= :since OR {self.dated} IS NULL"
+            if dialect == "sqlite":
+                kept += f" OR date({self.dated}, '+0 days') IS NOT {self.dated}"
+            where.append(f"({kept})")
             params["since"] = since
         selected = [f"NULL AS {c}" if c in missing else c for c in self.columns]
         sql = f"SELECT {', '.join(selected)}, updated_at FROM {self.table}"
@@ -57,11 +71,28 @@ class Stream:
         return sql + f" ORDER BY {', '.join(order)}", params
 
     def count_query(
-        self, *, after: tuple[Any, ...] | None, since: Any | None
+        self,
+        *,
+        after: tuple[Any, ...] | None,
+        since: Any | None,
+        until: Any | None = None,
+        dialect: str = "sqlite",
     ) -> tuple[str, dict[str, Any]]:
-        sql, params = self.query(after=after, since=since)
+        sql, params = self.query(after=after, since=since, until=until, dialect=dialect)
         body = sql.split(" ORDER BY ")[0].split(" FROM ", 1)[1]
         return f"SELECT count(*) FROM {body}", params
+
+    def pending_query(
+        self, *, until: Any, missing: frozenset[str] = frozenset()
+    ) -> tuple[str, dict[str, Any]]:
+        """Rows the watermark cannot pass yet: updated after ``until`` (now), or never."""
+        order = ", ".join(("updated_at", *self.keys))
+        selected = [f"NULL AS {c}" if c in missing else c for c in self.columns]
+        sql = (
+            f"SELECT {', '.join(selected)}, updated_at FROM {self.table} "
+            f"WHERE updated_at > :until OR updated_at IS NULL ORDER BY {order}"
+        )
+        return sql, {"until": until}
 
 
 CLIENTS = Stream(
