@@ -652,3 +652,22 @@ def test_prefill_has_no_dangling_fragments(synced_cache: Cache, catalog: Catalog
             assert not INTERNAL_ID.search(line), (key, line)
     assert review.text("referral_potential") == "Not now"
     assert review.text("expansion_readiness") == "No"
+
+
+def test_a_green_client_without_reasons_is_not_called_on_target_when_it_is_not() -> None:
+    from csconsole.health import Bands, MetricInput, assess
+
+    def ev(values: list[float]) -> Evaluation:
+        inputs = [
+            MetricInput(f"m{i}", f"M{i}", "%", "higher", 90.0, v) for i, v in enumerate(values)
+        ]
+        a = assess(metrics=inputs, incidents=[], bands=Bands())
+        return Evaluation("CL-1", "One", "essential", "2026-11", True, a.status, a.reasons,
+                          a.kpis, a.rating, None, None, ())  # fmt: skip
+
+    assert wording.no_reason_sentence(ev([90, 95])) == (
+        "Every targeted figure is on target and no incident is open."
+    )
+    assert "within tolerance of it (one is slightly below target)" in wording.no_reason_sentence(
+        ev([90, 88])
+    )

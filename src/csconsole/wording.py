@@ -164,6 +164,19 @@ def reason_sentences(evaluation: Evaluation) -> list[str]:
     return [reason_sentence(r, evaluation) for r in evaluation.reasons]
 
 
+def no_reason_sentence(evaluation: Evaluation) -> str:
+    """Why a client with no reason is green, without flattering: a figure below its target
+    inside the green band is said to be within tolerance, not on target."""
+    close = sum(1 for k in evaluation.kpis if k.mark == "tolerance")
+    if not close:
+        return "Every targeted figure is on target and no incident is open."
+    which = "one is" if close == 1 else f"{close} are"
+    return (
+        "Every targeted figure is on target or within tolerance of it "
+        f"({which} slightly below target), and no incident is open."
+    )
+
+
 def _month(evaluation: Evaluation) -> int:
     year, month = evaluation.month.split("-")
     return int(year) * 12 + int(month) - 1

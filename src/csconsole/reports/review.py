@@ -151,9 +151,7 @@ class ReviewReport(ClientMonthReport):
         if reasons:
             pairs.append(("Why this status", "\n".join(reasons)))
         else:
-            pairs.append(
-                ("Why this status", "Every targeted figure is on target and no incident is open.")
-            )
+            pairs.append(("Why this status", wording.no_reason_sentence(ev)))
         out.append(self.key_values(pairs))
         return out
 

@@ -527,7 +527,7 @@ class ReviewsView(QWidget):
         self.status_label.setText(f"{status_label(ev.status)}  ·  rating {ev.rating if ev.rating is not None else '—'}/10 {TREND_ARROWS.get(ev.trend, '')}")  # fmt: skip
         bg, fg = status_colours(ev.status)
         self.status_label.setStyleSheet(f"QLabel {{ background: {bg.name()}; color: {fg.name()}; padding: 4px; font-weight: bold; }}")  # fmt: skip
-        why = "\n".join(wording.reason_sentences(ev)) or "Every targeted figure is on target."
+        why = "\n".join(wording.reason_sentences(ev)) or wording.no_reason_sentence(ev)
         roi = facts.roi
         if roi is not None:
             why += f"\nValue this month {fmt.money(roi.current.value)}; year-to-date ROI {fmt.percent(roi.ytd_roi)}"  # fmt: skip
