@@ -80,7 +80,10 @@ class Figure:
         return "tracked" if self.target is None else fmt_value(self.target, self.unit, self.metric)
 
     def variance_text(self) -> str:
-        return fmt.signed_percent(self.variance, 0)
+        """Whole percents, but one decimal under 10 % so a small shortfall never reads ±0 %."""
+        if self.variance is None:
+            return ""
+        return fmt.signed_percent(self.variance, 0 if abs(self.variance) >= 0.095 else 1)
 
 
 @dataclass(frozen=True)
