@@ -139,7 +139,7 @@ def new_window(cache_path: Path, today: date, ini: Path) -> tuple[Any, Any, Any]
     assert isinstance(app, QApplication)
     app.setApplicationName("csconsole-bench")
     apply_theme(app, "light")
-    cache = Cache.open(cache_path)
+    cache = Cache.open(cache_path, check=False)  # as the console does: the check runs later
     catalog = default_catalog()
     settings = QSettings(str(ini), QSettings.Format.IniFormat)
     window = MainWindow(cache, catalog, today=today, settings=settings)

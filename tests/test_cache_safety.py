@@ -213,3 +213,25 @@ def test_the_console_shows_a_damaged_cache_in_a_dialog(
     assert len(shown) == 1
     assert f"the cache {path} is damaged" in shown[0]
     assert "csconsole cache restore" in shown[0] and "csconsole cache recover" in shown[0]
+
+
+def test_the_console_checks_in_the_background_and_never_backs_up_a_damaged_cache(
+    synced_demo_file: Path, tmp_path: Path
+) -> None:
+    """open(check=False) — the console's start — defers the quick check and the daily
+    backup; the deferred check names the damage and takes no backup of it."""
+    path = tmp_path / "c.sqlite"
+    shutil.copy(synced_demo_file, path)
+    corrupt_table(path, "samples")
+    with Cache.open(path, check=False) as cache:  # opens: the check is left for later
+        assert list_backups(path) == []
+        with pytest.raises(CacheError, match="is damaged"):
+            cache.check_and_back_up()
+    assert list_backups(path) == []
+
+    sound = tmp_path / "sound.sqlite"
+    shutil.copy(synced_demo_file, sound)
+    with Cache.open(sound, check=False) as cache:
+        assert list_backups(sound) == []
+        cache.check_and_back_up()
+    assert len(list_backups(sound)) == 1

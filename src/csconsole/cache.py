@@ -231,8 +231,12 @@ class Cache:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, path: Path, *, migrate: bool = True) -> Cache:
-        """Open (creating if needed) and migrate the cache at ``path``."""
+    def open(cls, path: Path, *, migrate: bool = True, check: bool = True) -> Cache:
+        """Open (creating if needed) and migrate the cache at ``path``.
+
+        ``check=False`` leaves SQLite's quick check (a read of every page) and the daily
+        backup to :meth:`check_and_back_up`, which the console runs in the background so
+        that its start does not grow with the size of the cache."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,13 +247,15 @@ class Cache:
         refuse_foreign(path)
         engine = cache_engine(path)
         try:
-            check_sound(engine, path)
+            if check:
+                check_sound(engine, path)
             if migrate:
                 upgrade(engine, path=path)
                 _mark_ours(engine)
-                from csconsole.cache_backup import daily_backup
+                if check:
+                    from csconsole.cache_backup import daily_backup
 
-                daily_backup(engine, path)
+                    daily_backup(engine, path)
         except (OperationalError, DBAPIError) as exc:
             engine.dispose()
             raise CacheError(describe_db_error(exc, path=path)) from None
@@ -257,6 +263,18 @@ class Cache:
             engine.dispose()
             raise
         return cls(path, engine)
+
+    def check_and_back_up(self) -> None:
+        """SQLite's quick check, then today's backup when none was taken: the work that
+        ``open(check=False)`` left out. Raises CacheDamagedError for a damaged file, and
+        then takes no backup, so a damaged cache never pushes a good backup out."""
+        from csconsole.cache_backup import daily_backup
+
+        try:
+            check_sound(self.engine, self.path)
+            daily_backup(self.engine, self.path)
+        except (OperationalError, DBAPIError) as exc:
+            raise CacheError(describe_db_error(exc, path=self.path)) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -29,13 +29,21 @@ def run_gui(cache_path: Path) -> int:
     app.setWindowIcon(icon)
     apply_theme(app, "light")
     try:
-        cache = Cache.open(cache_path)
+        # The quick check reads the whole file: it runs in the background once the
+        # window shows, so start-up does not grow with the size of the cache.
+        cache = Cache.open(cache_path, check=False)
         catalog = default_catalog()
     except KnownError as exc:
         QMessageBox.critical(None, "csconsole", str(exc))
         return 1
     window = MainWindow(cache, catalog)
     window.show()
+
+    def damaged(message: str) -> None:
+        QMessageBox.critical(window, "csconsole", message)
+        app.exit(1)
+
+    window.runner.start("cache-check", lambda _ctx: cache.check_and_back_up(), on_failure=damaged)
     code = app.exec()
     cache.close()
     return int(code)

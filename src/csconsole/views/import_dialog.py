@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
@@ -38,9 +38,11 @@ from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health import fmt_value
-from csconsole.imports import ImportReport, PreviewRow, import_file, preview_file
 from csconsole.views.table_model import RIGHT, SORT_ROLE, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
+
+if TYPE_CHECKING:  # the import engine loads when the dialog first works, not at start-up
+    from csconsole.imports import ImportReport, PreviewRow
 
 #: Files the dashboard accepts when dropped (the engine also reads .tsv and .txt by Browse…).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -417,6 +419,8 @@ class ImportDialog(QDialog):
         self._set_state("checking", f"Checking {Path(path).name}…")
 
         def work(_ctx: TaskContext) -> ImportReport:
+            from csconsole.imports import preview_file
+
             return preview_file(
                 cache, catalog, Path(path).expanduser(), client=client, month=month, today=today
             )
@@ -468,6 +472,8 @@ class ImportDialog(QDialog):
         self._set_state("importing", f"Importing {Path(path).name}…")
 
         def work(_ctx: TaskContext) -> ImportReport:
+            from csconsole.imports import import_file
+
             return import_file(
                 cache, catalog, Path(path).expanduser(), client=client, month=month, today=today
             )

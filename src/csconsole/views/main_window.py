@@ -6,7 +6,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -34,7 +34,6 @@ from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
-from csconsole.imports import ImportReport
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync
 from csconsole.sync import SyncSummary
@@ -51,6 +50,9 @@ from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import apply_theme, current_theme
+
+if TYPE_CHECKING:
+    from csconsole.imports import ImportReport
 
 log = logging.getLogger(__name__)
 
