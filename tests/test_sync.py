@@ -397,3 +397,26 @@ def load_week_values(cache: Cache, client_id: int, month: int) -> list[float]:
         metrics=["time_saved"],
     )
     return [float(v) for v in frame["value"]]
+
+
+@pytest.mark.parametrize(("team", "landed"), [(5, True), (1, False), (0, True)])
+def test_team_hours_are_checked_against_168_per_person(
+    cache: Cache, catalog: Catalog, warehouse: Path, team: int, landed: bool
+) -> None:
+    """200 h saved a week is ordinary for a team of five, impossible for one person; with no
+    team size known there is no cap."""
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute("UPDATE cs_clients SET team_size = ? WHERE client_id = 'CL-001'", (team,))
+        conn.execute(
+            "UPDATE cs_metric_samples SET value = 200.0 WHERE client_id = 'CL-001' "
+            "AND metric = 'time_saved' AND period_start = (SELECT max(period_start) FROM "
+            "cs_metric_samples WHERE client_id = 'CL-001' AND metric = 'time_saved')"
+        )
+    summary = Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
+    found = count(
+        cache,
+        "SELECT count(*) FROM samples s JOIN clients c ON c.id = s.client_id "
+        "WHERE c.key = 'CL-001' AND s.metric = 'time_saved' AND s.value = 200.0",
+    )
+    assert found == (1 if landed else 0)
+    assert (summary.rejected.get("out of range", 0) >= 1) == (not landed)

@@ -336,6 +336,9 @@ class _Checker:
         self.catalog = catalog
         self.today_iso = today.isoformat()
         self.client_ids = client_ids
+        #: client id -> 168 h × team size, for clients whose team size is known.
+        self.hour_caps: dict[int, float] = {}
+        self.hour_metrics = frozenset(k for k, m in catalog.metrics.items() if m.unit == "h/week")
         #: Each metric's allowed (min, max), open ends as infinities, looked up once per row.
         self.bounds: dict[str, tuple[float, float]] = {
             key: (
@@ -534,7 +537,40 @@ class _Checker:
                         continue
             raw = dict(zip(SAMPLES.columns, row, strict=False))
             bad.append(Rejection("samples", f"sample {sample_id}", reason, detail, raw))
+        if self.hour_caps and good:
+            good, over = self._over_team_hours(good)
+            bad += over
         return good, bad
+
+    def _over_team_hours(
+        self, good: list[tuple[Any, ...]]
+    ) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
+        """Hours saved per week above 168 h × the client's team size (when known) are set
+        aside: a team's hours add up, one person's cannot pass 168."""
+        keep: list[tuple[Any, ...]] = []
+        over: list[Rejection] = []
+        keys: dict[int, str] | None = None
+        for row in good:
+            cap = self.hour_caps.get(row[0]) if row[1] in self.hour_metrics else None
+            if cap is None or row[4] <= cap:
+                keep.append(row)
+                continue
+            if keys is None:
+                keys = {v: k for k, v in self.client_ids.items()}
+            key = keys.get(row[0], str(row[0]))
+            raw = {"client_id": key, "metric": row[1], "period_start": row[2], "grain": row[3],
+                   "value": row[4]}  # fmt: skip
+            over.append(
+                Rejection(
+                    "samples",
+                    f"{key}/{row[1]}/{row[2]}",
+                    "out of range",
+                    f"{row[4]:g} h/week is more than 168 h for each of the team's "
+                    f"{round(cap / 168)} people",
+                    raw,
+                )
+            )
+        return keep, over
 
     def incidents(
         self, rows: Sequence[Sequence[Any]], source_id: int | None
@@ -644,6 +680,12 @@ class Syncer:
             rows = conn.exec_driver_sql("SELECT key, id FROM clients").all()
             return {key: client_id for key, client_id in rows}
 
+    def _hour_caps(self) -> dict[int, float]:
+        """168 h × team size of each client whose team size is known."""
+        with self.cache.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, team_size FROM clients WHERE team_size > 0")
+            return {int(client_id): 168.0 * int(team) for client_id, team in rows}
+
     def sync(self, source: Source, *, password: str | None = None) -> SyncSummary:
         """Sync every stream of ``source``; returns the summary (also kept in ``sync_runs``).
 
@@ -725,6 +767,7 @@ class Syncer:
         if total == 0:
             return
         checker = _Checker(self.catalog, today=self.today, client_ids=self._client_ids())
+        checker.hour_caps = self._hour_caps()
         sql, params = stream.query(after=bound_after, missing=missing, **window)
         fetch, close = self._open_rows(src, source, sql, params)
         # One cache connection writes every batch of the stream, with a larger page cache
@@ -746,6 +789,7 @@ class Syncer:
                     self._write_batch(source, stream, rows, mark, checker, summary, writer=writer)
                     if stream is CLIENTS:
                         checker.client_ids = self._client_ids()
+                        checker.hour_caps = self._hour_caps()
                     done += len(rows)
                     self._report(source, stream, done, total)
             finally:
