@@ -590,6 +590,40 @@ class Evaluation:
         }
 
     @classmethod
+    def judged(
+        cls,
+        a: Assessment,
+        *,
+        client_key: str,
+        client_name: str,
+        tier: str,
+        month: str,
+        complete: bool,
+        previous_rating: float | None,
+        incidents: Sequence[IncidentInput],
+        bands: dict[str, Any],
+        evaluated_at: str,
+    ) -> Evaluation:
+        """A client-month's evaluation from its assessment, with the trend against the
+        previous month's rating."""
+        return cls(
+            client_key=client_key,
+            client_name=client_name,
+            tier=tier,
+            month=month,
+            complete=complete,
+            status=a.status,
+            reasons=a.reasons,
+            kpis=a.kpis,
+            rating=a.rating,
+            previous_rating=previous_rating,
+            trend=trend_of(a.rating, previous_rating),
+            incidents=tuple(incidents),
+            bands=bands,
+            evaluated_at=evaluated_at,
+        )
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Evaluation:
         """An evaluation as stored; one made by older rules is re-judged from its inputs
         (:func:`upgrade_evaluation`)."""
@@ -642,19 +676,15 @@ def upgrade_evaluation(
     ]
     incidents = [IncidentInput(**i) for i in data["incidents"]]
     a = assess(metrics=inputs, incidents=incidents, bands=bands)
-    return Evaluation(
+    return Evaluation.judged(
+        a,
         client_key=data["client"]["key"],
         client_name=data["client"]["name"],
         tier=data["client"]["tier"],
         month=data["month"],
         complete=bool(data["complete"]),
-        status=a.status,
-        reasons=a.reasons,
-        kpis=a.kpis,
-        rating=a.rating,
         previous_rating=previous_rating,
-        trend=trend_of(a.rating, previous_rating),
-        incidents=tuple(incidents),
+        incidents=incidents,
         bands=dict(data.get("bands") or {}),
         evaluated_at=data.get("evaluated_at", ""),
     )
@@ -1053,19 +1083,15 @@ class HealthEngine:
         evaluated_at: str,
     ) -> Evaluation:
         a = self._assess(client, metrics, values, month, incidents[month])
-        return Evaluation(
+        return Evaluation.judged(
+            a,
             client_key=client.key,
             client_name=client.name,
             tier=client.tier,
             month=month_label(month),
             complete=month < self.current_month,
-            status=a.status,
-            reasons=a.reasons,
-            kpis=a.kpis,
-            rating=a.rating,
             previous_rating=previous_rating,
-            trend=trend_of(a.rating, previous_rating),
-            incidents=tuple(incidents[month].get(client.id, [])),
+            incidents=incidents[month].get(client.id, []),
             bands=dict(self._bands_dict),
             evaluated_at=evaluated_at,
         )
