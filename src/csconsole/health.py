@@ -348,42 +348,42 @@ def _level_rules(bands: Bands) -> tuple[tuple[str, str, float, float], ...]:
     )
 
 
-def _metric_reason(m: MetricInput, sf: float | None, bands: Bands) -> Reason | None:
+def _metric_reason(
+    m: MetricInput,
+    sf: float | None,
+    bands: Bands,
+    levels: Sequence[tuple[str, str, float, float]],
+) -> Reason | None:
     """The one reason of a metric, naming every rule it broke; None when it broke none."""
     assert m.value is not None
-    broken: list[tuple[str, Status, str]] = []  # (rule, band, clause)
+    broken: list[tuple[str, Status, str, float | None]] = []  # (rule, band, clause, limit)
     if sf is not None and m.target is not None:
         band = shortfall_band(sf, bands)
         if band != "green":
             word = "above" if m.direction == "lower" else "short of"
-            broken.append(
-                ("shortfall", band, f"{fmt_pct(sf)} {word} target {fmt_value(m.target, m.unit)}")
-            )
-    for rule, metric_key, yellow, red in _level_rules(bands):
+            clause = f"{fmt_pct(sf)} {word} target {fmt_value(m.target, m.unit)}"
+            broken.append(("shortfall", band, clause, m.target))
+    for rule, metric_key, yellow, red in levels:
         if m.key != metric_key:
             continue
         level = level_band(m.value, yellow=yellow, red=red)
         if level != "green":
             limit = red if level == "red" else yellow
             relation = "below" if level == "red" else "at or below"
-            broken.append((rule, level, f"{relation} {fmt_value(limit, m.unit)}"))
+            broken.append((rule, level, f"{relation} {fmt_value(limit, m.unit)}", limit))
     if not broken:
         return None
     # The worst band wins; on a tie the shortfall rule, which carries the target.
-    rule, status, _ = min(broken, key=lambda b: (-RANK[b[1]], b[0] != "shortfall"))
-    level_limit = None
-    if rule != "shortfall":
-        _, _, yellow, red = next(r for r in _level_rules(bands) if r[0] == rule)
-        level_limit = red if status == "red" else yellow
+    rule, status, _, target = min(broken, key=lambda b: (-RANK[b[1]], b[0] != "shortfall"))
     return Reason(
         rule=rule,
         status=status,
         metric=m.key,
         label=m.label,
         actual=m.value,
-        target=m.target if rule == "shortfall" else level_limit,
+        target=target,
         shortfall=sf if sf is not None and sf > 0 else None,
-        text=f"{m.label} {fmt_value(m.value, m.unit)} is " + " and ".join(c for _, _, c in broken),
+        text=f"{m.label} {fmt_value(m.value, m.unit)} is " + " and ".join(b[2] for b in broken),
         rules=tuple(b[0] for b in broken),
     )
 
@@ -396,6 +396,8 @@ def assess(
     reasons: list[Reason] = []
     kpis: list[Kpi] = []
     shortfalls: list[float] = []
+    levels = _level_rules(bands)
+    level_keys = {key for _rule, key, _yellow, _red in levels}
     for m in metrics:
         sf: float | None = None
         band = "tracked"
@@ -421,14 +423,12 @@ def assess(
                 sf = shortfall(actual=m.value, target=m.target, direction=m.direction)
                 assert sf is not None
                 shortfalls.append(sf)
-                band = shortfall_band(sf, bands)
-            for _rule, metric_key, yellow, red in _level_rules(bands):
-                if m.key == metric_key:
-                    level = level_band(m.value, yellow=yellow, red=red)
-                    band = worst([band, level]) if band != "tracked" else level
-            reason = _metric_reason(m, sf, bands)
+            reason = _metric_reason(m, sf, bands, levels)
             if reason is not None:
                 reasons.append(reason)
+                band = reason.status  # the worst of the rules it broke
+            elif m.targeted or m.key in level_keys:
+                band = "green"
         variance = None if sf is None else round(-sf, _ROUND) + 0.0
         kpis.append(
             Kpi(
