@@ -27,6 +27,7 @@ from csconsole.rollup import (
     aggregate,
     catalog_rules,
     load_samples,
+    monday_of,
     month_end,
     month_index,
     month_label,
@@ -347,7 +348,7 @@ def weekly_tracking(
             )
         }
     epoch = date(1970, 1, 1)
-    monday = start - timedelta(days=start.weekday())
+    monday = monday_of(start)
     rows = []
     while monday <= end:
         key = (monday - epoch).days

@@ -61,6 +61,7 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
+from csconsole.rollup import first_monday, monday_of
 from csconsole.sync import SyncSummary, finish_run, start_run, upsert
 
 #: How many problems the error message lists before "… and N more".
@@ -580,17 +581,6 @@ def _period(cell: Cell) -> date | int | str:
             "write the date as YYYY-MM-DD, e.g. 2026-10-05"
         )
     return f"{text!r} is not a week number (1–5) or a date (YYYY-MM-DD)"
-
-
-def monday_of(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
-
-
-def first_monday(month: date) -> date:
-    """The first Monday on or after the 1st of ``month``."""
-    first = month.replace(day=1)
-    return first + timedelta(days=(7 - first.weekday()) % 7)
 
 
 def _week_start(number: int, month: date) -> date | str:

@@ -63,6 +63,17 @@ def parse_month(text: str) -> int:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s week (weeks are Monday-based everywhere)."""
+    return day - timedelta(days=day.weekday())
+
+
+def first_monday(month: date) -> date:
+    """The first Monday on or after the 1st of ``month``."""
+    first = month.replace(day=1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
 # --- loading --------------------------------------------------------------------
 
 #: The warehouse's samples with the CSM's typed sheet values in place of those they

@@ -66,6 +66,7 @@ def upgrade() -> None:
 def _rerate(conn: sa.Connection) -> None:
     from csconsole.errors import KnownError
     from csconsole.health import upgrade_evaluation
+    from csconsole.rollup import parse_month
 
     rows = conn.exec_driver_sql(
         "SELECT id, client_id, month, evaluation_json FROM status_history ORDER BY client_id, month"
@@ -74,7 +75,11 @@ def _rerate(conn: sa.Connection) -> None:
     updates = []
     for row_id, client_id, month, text in rows:
         previous = None
-        if last is not None and last[0] == client_id and _follows(last[1], month):
+        if (
+            last is not None
+            and last[0] == client_id
+            and parse_month(month) == parse_month(last[1]) + 1
+        ):
             previous = last[2]
         try:
             evaluation = upgrade_evaluation(json.loads(text), previous_rating=previous)
@@ -96,12 +101,6 @@ def _rerate(conn: sa.Connection) -> None:
             "UPDATE status_history SET status = ?, rating = ?, evaluation_json = ? WHERE id = ?",
             updates,
         )
-
-
-def _follows(before: str, month: str) -> bool:
-    y0, m0 = int(before[:4]), int(before[5:7])
-    y1, m1 = int(month[:4]), int(month[5:7])
-    return y1 * 12 + m1 == y0 * 12 + m0 + 1
 
 
 def downgrade() -> None:
