@@ -107,7 +107,10 @@ def locked(folder: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"  waiting for another run that is building {folder.name} …", flush=True)
+            print(
+                f"  waiting for another run that is building {folder.name} …",
+                flush=True,
+            )
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -167,7 +170,9 @@ def fail(message: str) -> NoReturn:
 
 
 def run_checked(cmd: Sequence[str], env: dict[str, str], what: str) -> str:
-    done = subprocess.run(list(cmd), capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        list(cmd), capture_output=True, text=True, env=env, check=False
+    )
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         fail(f"{what} failed with exit code {done.returncode}: {' '.join(cmd)}")
@@ -276,7 +281,9 @@ def build_warehouse(path: Path, ds: Dataset, work: Path) -> None:
     )
     weeks = ds.week_starts()
     # The same clients whatever the weeks: they started 60 days before 24 months ago.
-    start = (TODAY - timedelta(days=TODAY.weekday() + 7 + 7 * (WEEKS_24M - 1) + 60)).isoformat()
+    start = (
+        TODAY - timedelta(days=TODAY.weekday() + 7 + 7 * (WEEKS_24M - 1) + 60)
+    ).isoformat()
     created = datetime.combine(weeks[0] - timedelta(days=30), datetime.min.time())
     stamp = "%Y-%m-%d %H:%M:%S.%f"
     conn = sqlite3.connect(building)
@@ -374,39 +381,63 @@ def build_warehouse(path: Path, ds: Dataset, work: Path) -> None:
 # --- timing -------------------------------------------------------------------------------
 
 
-def time_process(cmd: Sequence[str], env: dict[str, str]) -> float:
-    """Wall seconds of one whole process, its output thrown away; fails on a non-zero exit."""
+@dataclass(frozen=True)
+class Timing:
+    """One whole process: wall seconds, and the CPU seconds (user + system) the operating
+    system counted for it, which a busy machine disturbs less than the wall time."""
+
+    wall: float
+    cpu: float
+
+
+def time_process(cmd: Sequence[str], env: dict[str, str]) -> Timing:
+    """One whole process, its output thrown away; fails on a non-zero exit."""
     started = time.perf_counter()
-    done = subprocess.run(
-        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
+    proc = subprocess.Popen(
+        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
-    took = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr.decode(errors="replace")[-4000:])
-        fail(f"exit code {done.returncode}: {' '.join(cmd)}")
-    return took
+    assert proc.stderr is not None
+    errors = proc.stderr.read()
+    proc.stderr.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(errors.decode(errors="replace")[-4000:])
+        fail(f"exit code {proc.returncode}: {' '.join(cmd)}")
+    return Timing(wall, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass
 class Paired:
-    """Target and reference times of a paired run, and the ratio of each pair."""
+    """Target and reference runs of a paired measurement, and the ratio of each pair."""
 
-    target: list[float] = field(default_factory=list)
-    reference: list[float] = field(default_factory=list)
+    target: list[Timing] = field(default_factory=list)
+    reference: list[Timing] = field(default_factory=list)
 
     @property
     def ratios(self) -> list[float]:
-        return [t / r for t, r in zip(self.target, self.reference, strict=True)]
+        """Wall-time ratios, target over reference, pair by pair: the figure."""
+        return [
+            t.wall / r.wall for t, r in zip(self.target, self.reference, strict=True)
+        ]
+
+    @property
+    def cpu_ratios(self) -> list[float]:
+        return [t.cpu / r.cpu for t, r in zip(self.target, self.reference, strict=True)]
 
     @property
     def ratio(self) -> float:
         return statistics.median(self.ratios)
 
     def detail(self) -> str:
+        med = statistics.median
         return (
-            f"medians {statistics.median(self.target):.3f} s vs "
-            f"{statistics.median(self.reference):.3f} s; pair ratios "
+            f"wall medians {med(t.wall for t in self.target):.3f} s vs "
+            f"{med(r.wall for r in self.reference):.3f} s, pair ratios "
             + ", ".join(f"{r:.2f}" for r in self.ratios)
+            + f"; CPU medians {med(t.cpu for t in self.target):.3f} s vs "
+            f"{med(r.cpu for r in self.reference):.3f} s, CPU ratio {med(self.cpu_ratios):.2f}×"
         )
 
 
@@ -417,20 +448,19 @@ def paired(
     env: dict[str, str],
     runs: int,
     warmup: int = 1,
-    ref_env: dict[str, str] | None = None,
 ) -> Paired:
     """Whole-process runs of ``target`` and ``reference`` in turn, after ``warmup`` uncounted
     runs of each; the order alternates in each pair so neither always runs second."""
     for _ in range(warmup):
         time_process(target, env)
-        time_process(reference, ref_env or env)
+        time_process(reference, env)
     result = Paired()
     for i in range(runs):
         if i % 2 == 0:
             result.target.append(time_process(target, env))
-            result.reference.append(time_process(reference, ref_env or env))
+            result.reference.append(time_process(reference, env))
         else:
-            result.reference.append(time_process(reference, ref_env or env))
+            result.reference.append(time_process(reference, env))
             result.target.append(time_process(target, env))
     return result
 
@@ -447,13 +477,17 @@ class Report:
         self.errors: list[str] = []
         self._results = os.environ.get(ENV_RESULTS)
 
-    def figure(self, name: str, value: str, goal: str, ok: bool, detail: str = "") -> None:
+    def figure(
+        self, name: str, value: str, goal: str, ok: bool, detail: str = ""
+    ) -> None:
         print(f"{name:<62} {value:>9}   goal {goal:<10} {verdict(ok)}", flush=True)
         if detail:
             print(f"    {detail}", flush=True)
         if not ok:
             self.missed.append(name)
-        self._write({"figure": name, "value": value, "goal": goal, "verdict": verdict(ok)})
+        self._write(
+            {"figure": name, "value": value, "goal": goal, "verdict": verdict(ok)}
+        )
 
     def info(self, name: str, value: str, detail: str = "") -> None:
         """A figure printed without a goal (a reference, a size)."""
