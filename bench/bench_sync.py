@@ -7,12 +7,13 @@ In one run it
    500 clients x 20 catalog metrics x 100 weeks for the default 1,000,000 rows; with
    ``--clients N`` instead, the kept warehouse of N clients x 24 months of benchlib.py
    (~10 M samples at 4,000 clients; built once, reused), and no quarantine run;
-2. times the reference: a raw ``sqlite3`` ``executemany`` upsert of the same six columns,
-   read from the warehouse with a plain cursor in the sync's order, into a bare table with
-   the same primary key in a fresh file (one transaction, default pragmas); best of two runs;
-3. times csconsole's sync (``Cache.open`` on a fresh file + ``Syncer(...).sync(source)``)
-   in a child process, whose peak resident set size (``ru_maxrss``) is the memory figure;
-   its rows/s over the reference's is the ratio figure (goal >= 0.75);
+2. times, in ``--runs`` pairs (default 5) in turn, the reference: a raw ``sqlite3``
+   ``executemany`` upsert of the same six columns, read from the warehouse with a plain
+   cursor in the sync's order, into a bare table with the same primary key in a fresh file
+   (one transaction, default pragmas), and csconsole's sync (``Cache.open`` on a fresh
+   file + ``Syncer(...).sync(source)``) in a child process, whose peak resident set size
+   (``ru_maxrss``) is the memory figure; the median of the pairs' rows/s ratios, ours over
+   the reference's, is the ratio figure (goal >= 0.75);
 4. times a re-sync with nothing new, in another child process;
 5. checks the results: the cache holds exactly N samples, the first run inserted N samples
    (plus the clients), the re-sync inserted and updated nothing, and nothing was rejected;
@@ -35,6 +36,7 @@ import random
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,7 +73,6 @@ GOAL_PEAK_MB = 500.0
 METRICS = 20
 MAX_WEEKS = 100
 MIN_CLIENTS = 500
-REFERENCE_RUNS = 2
 SEED = 20260
 
 REFERENCE_DDL = """
@@ -348,6 +349,7 @@ def main() -> int:
     )
     parser.add_argument("--workdir", type=Path, help="where the files go (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the files afterwards")
+    parser.add_argument("--runs", type=int, default=5, help="pairs of reference and sync runs")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the first sync here")
     parser.add_argument(
         "--tracemalloc",
@@ -364,8 +366,8 @@ def main() -> int:
     if args.child:
         child(args)
         return 0
-    if args.rows < 1:
-        parser.error("--rows must be at least 1")
+    if args.rows < 1 or args.runs < 1:
+        parser.error("--rows and --runs must be at least 1")
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="csconsole-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -393,42 +395,52 @@ def main() -> int:
                 f"({n_clients} clients x {METRICS} metrics, weekly)"
             )
 
-        # The machine may be shared: the reference runs twice and its best time counts,
-        # which also warms the OS cache for the warehouse file before our sync reads it.
-        ref_times = []
-        for _ in range(REFERENCE_RUNS):
-            ref_count, ref_s = reference_upsert(warehouse, reference)
-            if ref_count != n:
-                failures.append(f"the reference holds {ref_count} rows, not {n}")
-            ref_times.append(ref_s)
-        ref_s = min(ref_times)
-        ref_rate = n / ref_s
-
-        for path in (
-            cache,
-            cache.with_name(cache.name + "-wal"),
-            cache.with_name(cache.name + "-shm"),
-        ):
-            path.unlink(missing_ok=True)
-        extra = ["--profile", str(args.profile)] if args.profile else []
-        first = run_child(cache, warehouse, *extra)
+        # The machine may be shared: the reference and the sync run in turn, --runs pairs
+        # (the order alternating), and the figure is the median of the pair ratios. An
+        # uncounted reference run first warms the OS cache for the warehouse file.
+        reference_upsert(warehouse, reference)
+        ref_times: list[float] = []
+        runs: list[dict[str, Any]] = []
+        for i in range(args.runs):
+            for kind in ("reference", "sync") if i % 2 == 0 else ("sync", "reference"):
+                if kind == "reference":
+                    ref_count, ref_s = reference_upsert(warehouse, reference)
+                    if ref_count != n:
+                        failures.append(f"the reference holds {ref_count} rows, not {n}")
+                    ref_times.append(ref_s)
+                    continue
+                for path in (
+                    cache,
+                    cache.with_name(cache.name + "-wal"),
+                    cache.with_name(cache.name + "-shm"),
+                ):
+                    path.unlink(missing_ok=True)
+                extra = ["--profile", str(args.profile)] if args.profile and not runs else []
+                runs.append(run_child(cache, warehouse, *extra))
         rusage_children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        first = runs[-1]  # its cache is the one the re-sync runs on
         second = run_child(cache, warehouse)
 
-        ours_rate = n / first["sync_s"]
-        ratio = ours_rate / ref_rate
-        peak_mb = first["rss_peak_kb"] / 1024
+        ratios = [r / run["sync_s"] for r, run in zip(ref_times, runs, strict=True)]
+        ratio = statistics.median(ratios)
+        sync_times = [run["sync_s"] for run in runs]
+        sync_s = statistics.median(sync_times)
+        ref_s = statistics.median(ref_times)
+        ours_rate, ref_rate = n / sync_s, n / ref_s
+        peak_mb = max(run["rss_peak_kb"] for run in runs) / 1024
         print()
         print(
-            f"sync into an empty cache      {ours_rate:>12,.0f} rows/s  ({first['sync_s']:.2f} s)"
+            f"sync into an empty cache      {ours_rate:>12,.0f} rows/s  (median "
+            f"{sync_s:.2f} s of {', '.join(f'{t:.2f}' for t in sync_times)})"
         )
         print(
-            f"reference (sqlite3 upsert)    {ref_rate:>12,.0f} rows/s  ({ref_s:.2f} s, best of "
-            f"{', '.join(f'{t:.2f}' for t in ref_times)} s)"
+            f"reference (sqlite3 upsert)    {ref_rate:>12,.0f} rows/s  (median {ref_s:.2f} s of "
+            f"{', '.join(f'{t:.2f}' for t in ref_times)})"
         )
         report.figure(
             f"sync of {n / 1e6:.2f} M samples / raw sqlite3 upsert (rows/s)", f"{ratio:.2f}×",
             f">= {GOAL_RATIO}×", ratio >= GOAL_RATIO,
+            f"median of {args.runs} pair ratios: {', '.join(f'{r:.2f}' for r in ratios)}",
         )  # fmt: skip
         report.figure(
             "Syncer re-sync with nothing new", f"{second['sync_s']:.3f} s",
@@ -453,8 +465,8 @@ def main() -> int:
                 f"  tracemalloc peak of Python allocations during a sync: "
                 f"{traced['traced_peak_bytes'] / 2**20:.0f} MB (that run: {traced['sync_s']:.1f} s)"
             )
-        print(f"  first run:  {first['text']}")
-        print(f"  second run: {second['text']}")
+        print(f"  last full sync: {first['text']}")
+        print(f"  re-sync:        {second['text']}")
         if not args.no_quarantine:
             failures += quarantine(workdir, n, ours_rate, report)
 

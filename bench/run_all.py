@@ -37,7 +37,7 @@ def plan(args: argparse.Namespace) -> list[list[str]]:
         ["bench_cli.py", "--clients", n],
         ["bench_status.py", "--clients", n],
         ["bench_gui.py", "--clients", n, "--only", "start", "--only", "sync"],
-        ["bench_sync.py", "--clients", n],
+        ["bench_sync.py", "--clients", n, "--runs", "3"],  # 10 M-sample syncs: minutes each
     ]
 
 
