@@ -19,8 +19,9 @@ Run with ``.venv/bin/python bench/bench_gui.py [--clients N] [--rows N] [--runs 
    the longest block of the event loop (goal ≤ 50 ms), and the GUI process's peak resident
    set its memory (goal ≤ 500 MB). With ``--clients`` of 2,000 or more (the scale mode) it
    syncs instead the later half of the kept N-client warehouse (~5 M samples at 4,000
-   clients) into a copy of a kept cache that holds its earlier half, so that the refresh
-   and the memory are those of the whole (~10 M samples).
+   clients) into a copy of a kept cache that holds its earlier half (benchlib's
+   ``Dataset.half_cache``), so that the refresh and the memory are those of the whole
+   (~10 M samples).
 
 It also lists which heavy modules are imported right after ``import
 csconsole.views.main_window`` and once the portfolio is shown. Each figure is printed next
@@ -43,12 +44,12 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
+from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 if TYPE_CHECKING:
-    from benchlib import Dataset
+    pass
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -349,55 +350,6 @@ def child_sync(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def child_half(args: argparse.Namespace) -> dict[str, Any]:
-    """Syncer with its clock held at ``--until``: the warehouse rows loaded until then."""
-    from datetime import UTC, datetime
-
-    from csconsole.cache import Cache
-    from csconsole.catalog import default_catalog
-    from csconsole.sources import get_source
-    from csconsole.sync import Syncer
-
-    until = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
-    with Cache.open(Path(args.cache)) as cache:
-        source = get_source(cache, "bench")
-        summary = Syncer(cache, default_catalog(), now=until).sync(source)
-        with cache.engine.connect() as conn:
-            count = conn.exec_driver_sql("SELECT count(*) FROM samples").scalar_one()
-    return {"status": summary.status, "text": summary.text(), "samples": count}
-
-
-def half_synced_cache(ds: Dataset, kept: Path, env: dict[str, str]) -> tuple[Path, int]:
-    """The kept cache that holds the first half of ``ds``'s weeks (Syncer with its clock at
-    the middle week's load), built once; returns its path and its number of samples."""
-    from benchlib import csconsole, fail, locked, migrations_key, run_checked
-
-    folder = ds.folder(kept) / f"cache-{migrations_key()}-half"
-    path = folder / "cache.sqlite"
-    marker = folder / "cache.ok"
-    if not marker.exists():
-        warehouse = ds.warehouse(kept)
-        with locked(folder):
-            if not marker.exists():
-                for stale in folder.glob("cache.sqlite*"):
-                    stale.unlink()
-                started = time.perf_counter()
-                print(f"  syncing the first half of {ds.describe()} into a kept cache …")
-                run_checked(
-                    csconsole("source", "add", "bench", "--url", f"sqlite:///{warehouse}", cache=path),
-                    env, "csconsole source add",
-                )  # fmt: skip
-                middle = ds.week_starts()[ds.weeks // 2 - 1] + timedelta(days=7, hours=3)
-                half, _ = run_child(
-                    "half", "--cache", str(path), "--until", middle.isoformat(), env=env
-                )
-                if half["status"] != "ok":
-                    fail(f"the half sync failed: {half['text']}")
-                marker.write_text(json.dumps(half))
-                print(f"  done in {time.perf_counter() - started:.0f} s: {half['text']}")
-    return path, int(json.loads(marker.read_text())["samples"])
-
-
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
@@ -440,7 +392,6 @@ def main() -> int:
     parser.add_argument("--warehouse", help=argparse.SUPPRESS)
     parser.add_argument("--ini", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--today", default=TODAY.isoformat(), help=argparse.SUPPRESS)
-    parser.add_argument("--until", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         children = {
@@ -448,7 +399,6 @@ def main() -> int:
             "start": lambda: child_start(args),
             "dashboard": lambda: child_dashboard(args),
             "sync": lambda: child_sync(args),
-            "half": lambda: child_half(args),
         }
         print(json.dumps(children[args.child]()))
         return 0
@@ -553,7 +503,7 @@ def main() -> int:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(cache_sync) + suffix).unlink(missing_ok=True)
             if scale:
-                half, before = half_synced_cache(portfolio, kept, env)
+                half, before = portfolio.half_cache(kept)
                 started = time.perf_counter()
                 shutil.copyfile(half, cache_sync)
                 expected = portfolio.samples

@@ -170,9 +170,7 @@ def fail(message: str) -> NoReturn:
 
 
 def run_checked(cmd: Sequence[str], env: dict[str, str], what: str) -> str:
-    done = subprocess.run(
-        list(cmd), capture_output=True, text=True, env=env, check=False
-    )
+    done = subprocess.run(list(cmd), capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         fail(f"{what} failed with exit code {done.returncode}: {' '.join(cmd)}")
@@ -263,6 +261,64 @@ class Dataset:
                 print(f"  cache synced in {took:.1f} s: {out.strip()}", flush=True)
         return path
 
+    def half_cache(self, work: Path) -> tuple[Path, int]:
+        """A kept cache holding the earlier half of the weeks, synced by ``csconsole sync``
+        from a warehouse of those rows only (same sample ids), whose file is then replaced
+        by a hard link to the whole warehouse: a sync of a copy of this cache reads the
+        later half, as a nightly load would bring it. Returns the path and its samples."""
+        folder = self.folder(work) / f"cache-{migrations_key()}-half"
+        path, source, marker = (
+            folder / "cache.sqlite",
+            folder / "source.sqlite",
+            folder / "cache.ok",
+        )
+        if not (marker.exists() and path.exists()):
+            warehouse = self.warehouse(work)
+            with locked(folder):
+                if not marker.exists():
+                    for stale in folder.glob("*.sqlite*"):
+                        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+                    started = time.perf_counter()
+                    weeks = self.weeks // 2
+                    print(
+                        f"  syncing the first {weeks} weeks of {self.describe()} into a kept cache …"
+                    )
+                    env = child_env(work)
+                    building = folder / "source.sqlite.building"
+                    run_checked(
+                        csconsole("warehouse", "init", f"sqlite:///{building}"),
+                        env,
+                        "csconsole warehouse init",
+                    )
+                    last = self.week_starts()[weeks - 1].isoformat()
+                    conn = sqlite3.connect(building)
+                    try:
+                        conn.execute("ATTACH DATABASE ? AS whole", (str(warehouse),))
+                        for table in ("cs_clients", "cs_client_targets"):
+                            conn.execute(f"INSERT INTO {table} SELECT * FROM whole.{table}")
+                        conn.execute(
+                            "INSERT INTO cs_metric_samples SELECT * FROM whole.cs_metric_samples "
+                            "WHERE period_start <= ? ORDER BY sample_id",
+                            (last,),
+                        )
+                        conn.commit()
+                    finally:
+                        conn.close()
+                    building.rename(source)
+                    run_checked(
+                        csconsole("source", "add", "bench", "--url", f"sqlite:///{source}", cache=path),
+                        env, "csconsole source add",
+                    )  # fmt: skip
+                    out = run_checked(csconsole("sync", cache=path), env, "csconsole sync")
+                    source.unlink()
+                    os.link(warehouse, source)
+                    with contextlib.closing(sqlite3.connect(path)) as conn:
+                        samples = int(conn.execute("SELECT count(*) FROM samples").fetchone()[0])
+                    took = time.perf_counter() - started
+                    marker.write_text(json.dumps({"sync": out.strip(), "samples": samples}))
+                    print(f"  half cache synced in {took:.0f} s: {out.strip()}", flush=True)
+        return path, int(json.loads(marker.read_text())["samples"])
+
 
 def build_warehouse(path: Path, ds: Dataset, work: Path) -> None:
     """The warehouse contract's tables (``csconsole warehouse init``) filled by plain
@@ -281,9 +337,7 @@ def build_warehouse(path: Path, ds: Dataset, work: Path) -> None:
     )
     weeks = ds.week_starts()
     # The same clients whatever the weeks: they started 60 days before 24 months ago.
-    start = (
-        TODAY - timedelta(days=TODAY.weekday() + 7 + 7 * (WEEKS_24M - 1) + 60)
-    ).isoformat()
+    start = (TODAY - timedelta(days=TODAY.weekday() + 7 + 7 * (WEEKS_24M - 1) + 60)).isoformat()
     created = datetime.combine(weeks[0] - timedelta(days=30), datetime.min.time())
     stamp = "%Y-%m-%d %H:%M:%S.%f"
     conn = sqlite3.connect(building)
@@ -393,9 +447,7 @@ class Timing:
 def time_process(cmd: Sequence[str], env: dict[str, str]) -> Timing:
     """One whole process, its output thrown away; fails on a non-zero exit."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     assert proc.stderr is not None
     errors = proc.stderr.read()
     proc.stderr.close()
@@ -418,9 +470,7 @@ class Paired:
     @property
     def ratios(self) -> list[float]:
         """Wall-time ratios, target over reference, pair by pair: the figure."""
-        return [
-            t.wall / r.wall for t, r in zip(self.target, self.reference, strict=True)
-        ]
+        return [t.wall / r.wall for t, r in zip(self.target, self.reference, strict=True)]
 
     @property
     def cpu_ratios(self) -> list[float]:
@@ -477,17 +527,13 @@ class Report:
         self.errors: list[str] = []
         self._results = os.environ.get(ENV_RESULTS)
 
-    def figure(
-        self, name: str, value: str, goal: str, ok: bool, detail: str = ""
-    ) -> None:
+    def figure(self, name: str, value: str, goal: str, ok: bool, detail: str = "") -> None:
         print(f"{name:<62} {value:>9}   goal {goal:<10} {verdict(ok)}", flush=True)
         if detail:
             print(f"    {detail}", flush=True)
         if not ok:
             self.missed.append(name)
-        self._write(
-            {"figure": name, "value": value, "goal": goal, "verdict": verdict(ok)}
-        )
+        self._write({"figure": name, "value": value, "goal": goal, "verdict": verdict(ok)})
 
     def info(self, name: str, value: str, detail: str = "") -> None:
         """A figure printed without a goal (a reference, a size)."""
