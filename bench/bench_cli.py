@@ -65,13 +65,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS, help="clients in the cache")
     parser.add_argument("--runs", type=int, default=5, help="pairs of runs for each figure")
-    parser.add_argument("--workdir", type=Path, help="the kept work folder (default bench/.work)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the kept folder of data sets (default: $CSCONSOLE_BENCH_WORK or bench/.work)",
+    )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
     args = parser.parse_args()
     if args.clients < 1 or args.runs < 1:
         parser.error("--clients and --runs must be at least 1")
     only = set(args.only or PARTS)
-    work = work_root(args.workdir)
+    work = work_root(args.data_dir)
     env = child_env(work)
     report = Report("bench_cli")
     full = Dataset.for_clients(args.clients)

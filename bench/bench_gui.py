@@ -389,6 +389,11 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the files afterwards")
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the kept folder of data sets (default: $CSCONSOLE_BENCH_WORK or bench/.work)",
+    )
+    parser.add_argument(
         "--only", choices=("start", "dashboard", "sync"), action="append", help="run only these"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -412,7 +417,7 @@ def main() -> int:
 
     from benchlib import Dataset, Report, child_env, fmt_ratio, work_root
 
-    kept = work_root()
+    kept = work_root(args.data_dir)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="csconsole-bench-gui-"))
     workdir.mkdir(parents=True, exist_ok=True)
     home = workdir / "home"

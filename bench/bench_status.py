@@ -43,9 +43,13 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clients", type=int, default=500, help="clients in the cache")
-    parser.add_argument("--workdir", type=Path, help="the kept work folder (default bench/.work)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the kept folder of data sets (default: $CSCONSOLE_BENCH_WORK or bench/.work)",
+    )
     args = parser.parse_args()
-    work = work_root(args.workdir)
+    work = work_root(args.data_dir)
     env = child_env(work)
     os.environ.update({k: env[k] for k in ("CSCONSOLE_HOME", "CSCONSOLE_TODAY")})
     ds = Dataset.for_clients(args.clients)

@@ -349,6 +349,11 @@ def main() -> int:
     )
     parser.add_argument("--workdir", type=Path, help="where the files go (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the files afterwards")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the kept folder of data sets (default: $CSCONSOLE_BENCH_WORK or bench/.work)",
+    )
     parser.add_argument("--runs", type=int, default=5, help="pairs of reference and sync runs")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the first sync here")
     parser.add_argument(
@@ -382,7 +387,7 @@ def main() -> int:
             dataset = Dataset.for_clients(args.clients)
             n = dataset.samples
             print(f"csconsole sync benchmark: {dataset.describe()}, files in {workdir}")
-            warehouse = dataset.warehouse(work_root())
+            warehouse = dataset.warehouse(work_root(args.data_dir))
             # The kept warehouse ends before the pinned today (retention counts from it).
             os.environ["CSCONSOLE_TODAY"] = TODAY.isoformat()
             args.no_quarantine = True

@@ -8,7 +8,7 @@
   by ``csconsole warehouse init``, the cache by ``csconsole source add`` + ``csconsole
   sync``: the benchmarks reach csconsole through its public command line only (and
   MainWindow and Syncer where they measure those).
-- **The kept work folder** (``bench/.work/`` unless ``--workdir`` or
+- **The kept work folder** (``bench/.work/`` unless ``--data-dir`` or
   ``$CSCONSOLE_BENCH_WORK`` says otherwise) holds each warehouse under a folder named by
   its parameters, and each synced cache under it by the cache's migrations too, so a
   rerun reuses both and a new migration builds a new cache. A lock file keeps two runs
@@ -277,7 +277,10 @@ class Dataset:
             with locked(folder):
                 if not marker.exists():
                     for stale in folder.glob("*.sqlite*"):
-                        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+                        if stale.is_dir():
+                            shutil.rmtree(stale)
+                        else:
+                            stale.unlink()
                     started = time.perf_counter()
                     weeks = self.weeks // 2
                     print(

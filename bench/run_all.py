@@ -59,12 +59,16 @@ def main() -> int:
     parser.add_argument(
         "--clients", type=int, help="the scale mode: the benchmarks that build data, at N clients"
     )
-    parser.add_argument("--workdir", type=Path, help="the kept work folder (default bench/.work)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="the kept folder of data sets (default: $CSCONSOLE_BENCH_WORK or bench/.work)",
+    )
     parser.add_argument("--skip", action="append", default=[], help="skip this benchmark (name)")
     args = parser.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    if args.workdir:
-        env[ENV_WORK] = str(args.workdir.resolve())
+    if args.data_dir:
+        env[ENV_WORK] = str(args.data_dir.resolve())
     summary: list[list[str]] = [["benchmark", "figure", "value", "goal", "verdict"]]
     failed = False
     started = time.perf_counter()
