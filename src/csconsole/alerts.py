@@ -21,7 +21,7 @@ from typing import Any
 
 from csconsole.cache import Cache
 from csconsole.errors import KnownError
-from csconsole.health import STATUSES, Evaluation, HealthEngine
+from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine
 from csconsole.paths import resources_dir
 
 RESPONSE_KINDS = ("note", "email", "call", "meeting")
@@ -193,14 +193,22 @@ def raise_alerts(
     return raised
 
 
-def evaluate_alerts(engine: HealthEngine, *, now: datetime | None = None) -> list[int]:
+def evaluate_alerts(
+    engine: HealthEngine,
+    *,
+    now: datetime | None = None,
+    clients: Sequence[ClientInfo] | None = None,
+) -> list[int]:
     """Evaluate the latest complete month and the current month to date, recording their
-    status history, and raise alerts for status changes. Returns the new alert ids."""
+    status history, and raise alerts for status changes (of ``clients`` only, when given:
+    the clients a sync or an import changed). Returns the new alert ids."""
     now = now or engine.now
     raised: list[int] = []
+    if clients is not None and not clients:
+        return raised
     for month in (engine.latest_complete, engine.current_month):
         try:
-            pairs = engine.evaluate_with_previous(month)
+            pairs = engine.evaluate_with_previous(month, clients=clients)
         except KnownError:
             continue  # nothing cached for that month (yet)
         previous = {cur.client_key: (prev.status if prev else None) for cur, prev in pairs}

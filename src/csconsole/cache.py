@@ -318,3 +318,10 @@ def upgrade(engine: Engine, *, path: Path, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    if revision == "head":
+        # Migrations leave the monthly rollup's pairs dirty; build them with the
+        # application's own refresh, which matches the schema now at head.
+        from csconsole.rollup import refresh_rollup
+
+        with engine.begin() as conn:
+            refresh_rollup(conn)

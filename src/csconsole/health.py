@@ -42,6 +42,7 @@ from csconsole.errors import KnownError
 from csconsole.paths import resources_dir
 from csconsole.rollup import (
     catalog_rules,
+    has_data,
     month_end,
     month_index,
     month_label,
@@ -910,6 +911,7 @@ class HealthEngine:
         self._rules = catalog_rules(catalog)
         self._bands_dict = self.bands.as_dict()
         self._clients: list[ClientInfo] | None = None
+        self._months_with_data: set[int] = set()
 
     # clients
 
@@ -928,13 +930,10 @@ class HealthEngine:
         return self.latest_complete
 
     def _has_samples(self, month: int) -> bool:
-        with self.cache.engine.connect() as conn:
-            row = conn.exec_driver_sql(
-                "SELECT 1 FROM samples WHERE period_start BETWEEN ? AND ? UNION ALL "
-                "SELECT 1 FROM sheet_values WHERE period_start BETWEEN ? AND ? LIMIT 1",
-                (month_start(month).isoformat(), month_end(month).isoformat()) * 2,
-            ).first()
-        return row is not None
+        # Remembered once found: a month's data does not go away while the engine lives.
+        if month not in self._months_with_data and has_data(self.cache.engine, month):
+            self._months_with_data.add(month)
+        return month in self._months_with_data
 
     def check_month(self, month: int) -> None:
         """Refuse months in the future and months the cache holds nothing for."""
@@ -950,23 +949,39 @@ class HealthEngine:
     # evaluation
 
     def evaluate(
-        self, month: int, *, client: ClientInfo | None = None, record: bool = True
+        self,
+        month: int,
+        *,
+        client: ClientInfo | None = None,
+        clients: Sequence[ClientInfo] | None = None,
+        record: bool = True,
     ) -> list[Evaluation]:
-        """Every started client's evaluation of ``month`` (or one client's), worst first."""
-        pair = self.evaluate_with_previous(month, client=client, record=record)
+        """Every started client's evaluation of ``month`` (or one client's, or those of
+        ``clients``), worst first."""
+        pair = self.evaluate_with_previous(month, client=client, clients=clients, record=record)
         return sorted((cur for cur, _prev in pair), key=Evaluation.sort_key)
 
     def evaluate_with_previous(
-        self, month: int, *, client: ClientInfo | None = None, record: bool = True
+        self,
+        month: int,
+        *,
+        client: ClientInfo | None = None,
+        clients: Sequence[ClientInfo] | None = None,
+        record: bool = True,
     ) -> list[tuple[Evaluation, Evaluation | None]]:
-        """(this month, previous month) for each started client: the explain view's input."""
+        """(this month, previous month) for each started client, or for ``client`` or
+        ``clients`` alone: only their samples, incidents and history are read."""
         self.check_month(month)
-        clients = [client] if client else self.clients()
-        clients = [c for c in clients if c.start_month <= month]
-        if not clients:
+        if client is not None:
+            clients = [client]
+        ids = None if clients is None else [c.id for c in clients]
+        chosen = [c for c in (self.clients() if clients is None else clients) if c.start_month <= month]
+        if not chosen:
+            if clients is not None and client is None:
+                return []
             who = client.key if client else "no client"
             raise KnownError(f"{who} had not started by {month_label(month)}")
-        ids = [c.id for c in clients] if client else None
+        clients = chosen
         values = monthly_values(
             self.cache.engine,
             first_month=month - 2,

@@ -61,7 +61,7 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
-from csconsole.rollup import first_monday, monday_of
+from csconsole.rollup import first_monday, monday_of, refresh_rollup
 from csconsole.sync import SyncSummary, finish_run, start_run, upsert
 
 #: How many problems the error message lists before "… and N more".
@@ -1234,6 +1234,7 @@ def _commit(
             report.notes_written = _write(
                 conn, client=client, parsed=parsed, changes=changes, file_name=report.file_name
             )
+            refresh_rollup(conn)  # the client's months, in the same transaction
     except (OperationalError, DBAPIError) as exc:
         message = describe_db_error(exc, path=cache.path)
         if summary.run_id is not None:

@@ -32,6 +32,7 @@ from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog
 from csconsole.errors import CacheError, Cancelled, KnownError, SourceError, scrub
 from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
+from csconsole.rollup import refresh_rollup
 from csconsole.sync_lock import sync_lock
 from csconsole.warehouse import (
     CLIENTS,
@@ -708,6 +709,7 @@ class Syncer:
                 for stream in STREAMS:
                     self._sync_stream(src, source, stream, summary)
             summary.pruned = self._prune()
+            self._refresh_rollup()
             with self.cache.session() as session:
                 session.execute(
                     update(Source).where(Source.id == source.id).values(last_success_at=utcnow())
@@ -967,16 +969,31 @@ class Syncer:
         )
 
     def _prune(self) -> int:
+        """Delete the samples older than the retention cutoff. The months that hold samples
+        are known (``sample_months``), so a sync with nothing to prune reads no sample."""
         cutoff = retention_cutoff(self.today, self.retention_months).isoformat()
         try:
             with self.cache.engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM period_notes WHERE period_start < ?", (cutoff,))
+                oldest = conn.exec_driver_sql("SELECT min(month) FROM sample_months").scalar()
+                if oldest is None or oldest >= cutoff[:7]:
+                    return 0
                 pruned = conn.exec_driver_sql(
                     "DELETE FROM samples WHERE period_start < ?", (cutoff,)
                 ).rowcount
-                conn.exec_driver_sql("DELETE FROM period_notes WHERE period_start < ?", (cutoff,))
+                conn.exec_driver_sql("DELETE FROM sample_months WHERE month < ?", (cutoff[:7],))
         except (OperationalError, DBAPIError) as exc:
             raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
         return int(pruned)
+
+    def _refresh_rollup(self) -> None:
+        """Bring the monthly rollup up to date with what this sync wrote, so the status
+        that follows reads it instead of the samples."""
+        try:
+            with self.cache.engine.begin() as conn:
+                refresh_rollup(conn)
+        except (OperationalError, DBAPIError) as exc:
+            raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
 
 
 #: Page cache of the connection that writes a stream's batches (KiB, as a negative

@@ -6,6 +6,7 @@ data that users type arrives with later revisions and is never touched by a sync
 """
 
 from csconsole.models.base import Base, UTCDateTime, utcnow
+from csconsole.models.derived import MonthlyRollup, RollupDirty, SampleMonth, Snapshot
 from csconsole.models.local import Alert, AlertChecklistItem, StatusHistory
 from csconsole.models.opportunities import (
     OpportunityChange,
@@ -35,17 +36,21 @@ __all__ = [
     "Client",
     "ClientTarget",
     "Incident",
+    "MonthlyRollup",
     "OpportunityChange",
     "OpportunityCounter",
     "OpportunityRecord",
     "PeriodNote",
     "RejectedRow",
+    "RollupDirty",
+    "SampleMonth",
     "ReviewActionItem",
     "ReviewFeatureRequest",
     "ReviewRecord",
     "ReviewSection",
     "Sample",
     "SheetValue",
+    "Snapshot",
     "Source",
     "SourceWatermark",
     "StatusHistory",
