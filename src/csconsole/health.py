@@ -975,7 +975,9 @@ class HealthEngine:
         if client is not None:
             clients = [client]
         ids = None if clients is None else [c.id for c in clients]
-        chosen = [c for c in (self.clients() if clients is None else clients) if c.start_month <= month]
+        chosen = [
+            c for c in (self.clients() if clients is None else clients) if c.start_month <= month
+        ]
         if not chosen:
             if clients is not None and client is None:
                 return []

@@ -289,8 +289,7 @@ def refresh_rollup(conn: Any) -> int:
     dirty = "(SELECT month, client_id FROM rollup_dirty)"
     run(f"DELETE FROM monthly_rollup WHERE (month, client_id) IN {dirty}")
     where = (
-        "client_id IN (SELECT client_id FROM rollup_dirty) "
-        f"AND ({_MONTH}, client_id) IN {dirty}"
+        f"client_id IN (SELECT client_id FROM rollup_dirty) AND ({_MONTH}, client_id) IN {dirty}"
     )
     run(
         f"INSERT INTO monthly_rollup ({_ROLLUP_COLUMNS}) "

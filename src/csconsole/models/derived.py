@@ -8,17 +8,22 @@ computed on, so the console can show the last portfolio before it evaluates anyt
 
 from __future__ import annotations
 
+from typing import Final
+
 from sqlalchemy import Float, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csconsole.models.base import Base
+
+#: Keyed tables stored in their primary key's order, with no separate rowid.
+_WITHOUT_ROWID: Final = ({"sqlite_with_rowid": False},)
 
 
 class MonthlyRollup(Base):
     """One month of one client's metric: what every monthly rule needs."""
 
     __tablename__ = "monthly_rollup"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = _WITHOUT_ROWID
 
     month: Mapped[str] = mapped_column(Text, primary_key=True)  # YYYY-MM
     client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -35,7 +40,7 @@ class RollupDirty(Base):
     """A (month, client) whose samples or sheet values changed since its rollup rows."""
 
     __tablename__ = "rollup_dirty"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = _WITHOUT_ROWID
 
     month: Mapped[str] = mapped_column(Text, primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -45,7 +50,7 @@ class SampleMonth(Base):
     """A month that holds warehouse samples (retention pruning reads it, not the samples)."""
 
     __tablename__ = "sample_months"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = _WITHOUT_ROWID
 
     month: Mapped[str] = mapped_column(Text, primary_key=True)
 

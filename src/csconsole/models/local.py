@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csconsole.models.base import Base, UTCDateTime
@@ -19,7 +19,10 @@ class StatusHistory(Base):
     """One client's status for one month, with everything needed to explain it later."""
 
     __tablename__ = "status_history"
-    __table_args__ = (UniqueConstraint("client_id", "month"),)
+    __table_args__ = (
+        UniqueConstraint("client_id", "month"),
+        Index("ix_status_history_month", "month", "client_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))

@@ -35,7 +35,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
 from csconsole.models import Source
-from csconsole.portfolio import Portfolio, build_portfolio, last_sync
+from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
 from csconsole.sync import SyncSummary
 from csconsole.views.alerts_view import AlertsView
 from csconsole.views.dashboard_view import DashboardView
@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restore()
-        self.refresh()
+        self._start_from_snapshot()
 
     # --- construction ------------------------------------------------------------
 
@@ -365,12 +365,34 @@ class MainWindow(QMainWindow):
 
     # --- data --------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Rebuild the portfolio from the cache, off the GUI thread."""
+    def _start_from_snapshot(self) -> None:
+        """Show the portfolio as last evaluated at once, then evaluate again, in the
+        background, only if something it depends on changed since."""
         today = self.today
 
+        def work(_ctx: TaskContext) -> Portfolio | None:
+            return snapshot_portfolio(self.cache, self.catalog, today=today)
+
+        def shown(portfolio: Portfolio | None) -> None:
+            if portfolio is not None:
+                self._show_portfolio(portfolio)
+            if portfolio is None or portfolio.stale:
+                self.refresh()
+
+        self.runner.start("portfolio", work, on_success=shown, on_failure=self._error)
+
+    def refresh(self, changed: set[str] | None = None) -> None:
+        """Rebuild the portfolio from the cache, off the GUI thread: every client, or
+        only the ``changed`` ones (client keys) when the portfolio shown is current."""
+        today = self.today
+        base = self.portfolio if changed is not None else None
+        if base is not None and base.stale:
+            base = None  # its other rows are not current either
+
         def work(_ctx: TaskContext) -> Portfolio:
-            return build_portfolio(self.cache, self.catalog, today=today)
+            return build_portfolio(
+                self.cache, self.catalog, today=today, changed=changed, base=base
+            )
 
         self.runner.start(
             "portfolio", work, on_success=self._show_portfolio, on_failure=self._error
@@ -396,12 +418,12 @@ class MainWindow(QMainWindow):
 
     def _alert_answered(self, client_key: str) -> None:
         """An alert was answered: the portfolio's alert counts and the dashboard change."""
-        self.refresh()
+        self.refresh(changed=set())  # no status changes
         self.dashboard_view.clients_changed({client_key})
 
     def _opportunities_changed(self, client_keys: set[str]) -> None:
         """Opportunities changed: the portfolio's counts and those clients' pipelines."""
-        self.refresh()
+        self.refresh(changed=set())  # no status changes
         self.dashboard_view.clients_changed(client_keys)
 
     def _show_last_sync(self, extra: str | None = None) -> None:
@@ -494,13 +516,16 @@ class MainWindow(QMainWindow):
         self.runner.start("last-sync", lambda _ctx: last_sync(cache), on_success=done)
 
     def _evaluate_and_refresh(self, changed: set[str]) -> None:
+        """A sync or an import changed these clients: their alerts, rows and dashboards."""
         today = self.today
 
         def work(_ctx: TaskContext) -> list[int]:
-            return evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
+            engine = HealthEngine(self.cache, self.catalog, today=today)
+            clients = [c for c in engine.clients() if c.key in changed]
+            return evaluate_alerts(engine, clients=clients)
 
         def done(_raised: Any) -> None:
-            self.refresh()
+            self.refresh(changed)
             self.dashboard_view.clients_changed(changed)
 
         self.runner.start("alerts", work, on_success=done, on_failure=self._error)

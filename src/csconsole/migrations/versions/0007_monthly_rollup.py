@@ -12,6 +12,7 @@
   them (``csconsole.rollup.refresh_rollup``).
 * ``sample_months``: the months that hold warehouse samples, so that retention pruning
   knows without a scan whether anything is older than its cutoff.
+* ``ix_status_history_month``: one month's stored evaluations of the whole book.
 * ``snapshots``: named, ready-to-show results (the portfolio's last evaluation), with
   the basis they were computed on.
 
@@ -40,6 +41,8 @@ _TABLES = (
     "CREATE TABLE rollup_dirty (month TEXT NOT NULL, client_id INTEGER NOT NULL, "
     "PRIMARY KEY (month, client_id)) WITHOUT ROWID",
     "CREATE TABLE sample_months (month TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID",
+    # The history of one month for the whole book, without reading every month.
+    "CREATE INDEX ix_status_history_month ON status_history (month, client_id)",
     "CREATE TABLE snapshots (name TEXT NOT NULL PRIMARY KEY, basis TEXT NOT NULL, "
     "written_at TEXT NOT NULL, body TEXT NOT NULL)",
 )
@@ -119,5 +122,6 @@ def downgrade() -> None:
         "sheet_values_rollup_delete",
     ):
         op.execute(f"DROP TRIGGER {trigger}")
+    op.drop_index("ix_status_history_month", table_name="status_history")
     for table in ("snapshots", "sample_months", "rollup_dirty", "monthly_rollup"):
         op.drop_table(table)
