@@ -63,12 +63,12 @@ class PortfolioModel(RowsModel):
         self.today = clock.today()
 
     def set_portfolio(self, portfolio: Portfolio, today: date) -> int:
-        """Show ``portfolio``; returns how many rows changed (see ``set_rows``)."""
+        """Show ``portfolio``; returns how many rows changed (see ``replace_rows``)."""
         if today != self.today:
             self.beginResetModel()
             self._rows, self.today = [], today  # every "days to review" moves
             self.endResetModel()
-        return self.set_rows(list(portfolio.rows))
+        return self.replace_rows(list(portfolio.rows))
 
     def item_id(self, row: PortfolioRow) -> str:
         return row.key

@@ -43,7 +43,7 @@ class RowsModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row]
 
-    def set_rows(self, rows: list[Any]) -> int:
+    def replace_rows(self, rows: list[Any]) -> int:
         """Show ``rows``. When they are the same items in the same order (by
         :meth:`item_id`), only the rows that differ are updated, so selection, scroll
         and sort stay put; otherwise the model is reset. Returns how many rows changed."""
