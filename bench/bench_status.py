@@ -18,7 +18,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import load_catalog
 from csconsole.health import HealthEngine
 from csconsole.roi import client_roi
-from csconsole.rollup import load_samples
+from csconsole.rollup import load_samples, refresh_rollup
 
 CLIENTS, WEEKS = 500, 104
 TODAY = date(2026, 11, 22)
@@ -62,6 +62,7 @@ def build(path: Path) -> Cache:
                 "INSERT INTO samples (client_id, metric, period_start, grain, value) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
+        refresh_rollup(conn)  # as a sync does at its end
     return cache
 
 
