@@ -912,6 +912,11 @@ class HealthEngine:
         self._bands_dict = self.bands.as_dict()
         self._clients: list[ClientInfo] | None = None
         self._months_with_data: set[int] = set()
+        #: What this engine evaluated and recorded: an engine serves one request, and
+        #: the same month is often asked twice in it.
+        self._evaluated: dict[
+            tuple[int, tuple[int, ...] | None], list[tuple[Evaluation, Evaluation | None]]
+        ] = {}
 
     # clients
 
@@ -975,6 +980,22 @@ class HealthEngine:
         if client is not None:
             clients = [client]
         ids = None if clients is None else [c.id for c in clients]
+        key = (month, None if ids is None else tuple(ids))
+        if record and key in self._evaluated:  # e.g. the alerts' run, then the status shown
+            return self._evaluated[key]
+        out = self._evaluate_with_previous(month, client, clients, ids, record=record)
+        self._evaluated[key] = out
+        return out
+
+    def _evaluate_with_previous(
+        self,
+        month: int,
+        client: ClientInfo | None,
+        clients: Sequence[ClientInfo] | None,
+        ids: list[int] | None,
+        *,
+        record: bool,
+    ) -> list[tuple[Evaluation, Evaluation | None]]:
         chosen = [
             c for c in (self.clients() if clients is None else clients) if c.start_month <= month
         ]
