@@ -435,6 +435,7 @@ class DashboardView(QWidget):
         self.today = today
         self.client_key: str | None = None
         self.pending_client: str | None = None
+        self._listed: list[tuple[str, str]] = []  # the picker's clients, as last filled
         self.pending_month: str | None = None
         self.dashboard: Dashboard | None = None
         self.client = QComboBox()
@@ -527,11 +528,14 @@ class DashboardView(QWidget):
         """Fill the picker. The client shown stays; else the last one viewed, else
         ``default`` (the portfolio's worst client), so the tab never opens empty."""
         current = self.client_key or self.pending_client
-        self.client.blockSignals(True)
-        self.client.clear()
-        for key, name in sorted(clients, key=lambda c: c[1].casefold()):
-            self.client.addItem(f"{name} ({key})", key)
-        self.client.blockSignals(False)
+        listed = sorted(clients, key=lambda c: c[1].casefold())
+        if listed != self._listed:  # a refresh that changed no client keeps the picker
+            self._listed = listed
+            self.client.blockSignals(True)
+            self.client.clear()
+            for key, name in listed:
+                self.client.addItem(f"{name} ({key})", key)
+            self.client.blockSignals(False)
         if not (current and self.client.findData(current) >= 0):
             current = default
         if current and self.client.findData(current) >= 0:
