@@ -88,7 +88,7 @@ def _source_password(source: Source, args: argparse.Namespace) -> str | None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _today
+    from csconsole.cli.health import _today
     from csconsole.demo import generate_demo
     from csconsole.paths import demo_warehouse_path
     from csconsole.settings import Settings
@@ -113,7 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ).sync(source)
         print(summary.text())
         if summary.status == "ok":
-            from csconsole.cli_health import evaluate_after_sync
+            from csconsole.cli.health import evaluate_after_sync
 
             evaluate_after_sync(cache, today=today)
             from csconsole.opportunities import create_demo_opportunities
@@ -124,7 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _today, evaluate_after_sync
+    from csconsole.cli.health import _today, evaluate_after_sync
     from csconsole.settings import Settings
     from csconsole.sources import get_source, list_sources
     from csconsole.sync import Syncer
@@ -343,19 +343,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.set_defaults(func=cmd_import)
 
-    from csconsole.cli_health import add_health_commands
+    from csconsole.cli.health import add_health_commands
 
     add_health_commands(sub, common)
-    from csconsole.cli_email import add_email_command
+    from csconsole.cli.emails import add_email_command
 
     add_email_command(sub, common)
-    from csconsole.cli_opportunities import add_opportunity_commands
+    from csconsole.cli.opportunities import add_opportunity_commands
 
     add_opportunity_commands(sub, common)
-    from csconsole.cli_report import add_report_command
+    from csconsole.cli.reports import add_report_command
 
     add_report_command(sub, common)
-    from csconsole.cli_cache import add_cache_commands
+    from csconsole.cli.cache import add_cache_commands
 
     add_cache_commands(sub, common)
     return parser

@@ -17,7 +17,7 @@ EXIT_OK = 0
 
 def cmd_report(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _open, _today, health_engine
+    from csconsole.cli.health import _open, _today, health_engine
     from csconsole.errors import KnownError
     from csconsole.reports.export import export_all, export_one, file_name
     from csconsole.rollup import parse_month

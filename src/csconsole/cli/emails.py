@@ -18,7 +18,7 @@ EXIT_OK = 0
 
 def cmd_email(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _open, _today
+    from csconsole.cli.health import _open, _today
     from csconsole.emails import draft_for_client, recipient_problem, write_eml
 
     with _open(args) as cache:
