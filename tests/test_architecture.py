@@ -1,10 +1,17 @@
-"""The engine imports no Qt: the command line and scripts use it bare."""
+"""The engine imports no Qt: the command line and scripts use it bare. The command line
+starts without the engine and has no import cycle."""
 
 from __future__ import annotations
 
+import ast
+import json
 import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 import csconsole
 
@@ -55,3 +62,92 @@ def test_start_up_to_the_portfolio_loads_no_heavy_module(synced_demo_file, tmp_p
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+#: What the command line's start must not pay for: ``--version`` and every ``--help``
+#: print without opening the cache, so they load no database layer, no Qt, no engine.
+CLI_HEAVY = ("sqlalchemy", "PySide6", *HEAVY)
+
+#: Runs ``python -m csconsole ARGS`` in this process, then prints the heavy packages loaded.
+RUN_AS_MAIN = (
+    "import json, runpy, sys\n"
+    "sys.argv = ['csconsole', *json.loads(sys.argv[1])]\n"
+    "try:\n"
+    "    runpy.run_module('csconsole', run_name='__main__', alter_sys=True)\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    f"heavy = sorted({{m.partition('.')[0] for m in sys.modules}} & set({CLI_HEAVY!r}))\n"
+    "print(json.dumps(heavy), file=sys.stderr)\n"
+)
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["status", "--help"]])
+def test_version_and_help_load_no_heavy_module(argv: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_AS_MAIN, json.dumps(argv)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("csconsole 0." if argv == ["--version"] else "usage: ")
+    assert json.loads(result.stderr.splitlines()[-1]) == []
+
+
+def test_every_commands_help_loads_no_heavy_module() -> None:
+    """Each command and action's ``--help``, in one process: none of them loads CLI_HEAVY."""
+    code = (
+        "import argparse, contextlib, io, sys\n"
+        "from csconsole.cli import build_parser\n"
+        "def paths(parser, path):\n"
+        "    yield path\n"
+        "    for action in parser._actions:\n"
+        "        if isinstance(action, argparse._SubParsersAction):\n"
+        "            for name, sub in action.choices.items():\n"
+        "                yield from paths(sub, [*path, name])\n"
+        "seen = list(paths(build_parser(), []))\n"
+        "for path in seen:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        build_parser().parse_args([*path, '--help'])\n"
+        f"heavy = sorted({{m.partition('.')[0] for m in sys.modules}} & set({CLI_HEAVY!r}))\n"
+        "print(len(seen), heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    count, heavy = result.stdout.split(" ", 1)
+    assert int(count) > 25  # every command and action was asked for its help
+    assert heavy.strip() == "[]"
+
+
+def _imports(path: Path) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each import statement of a module, anywhere in it: (module, names imported from it)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, ()
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path.name}: relative import"
+            yield node.module or "", tuple(alias.name for alias in node.names)
+
+
+def test_no_command_module_imports_the_cli_package_or_another_command() -> None:
+    """The command line has no import cycle: ``csconsole.cli`` (its ``__init__``) builds the
+    parser from the command modules; they import ``csconsole.cli.common`` and the engine,
+    never the package's ``__init__`` nor one another (``common`` imports none of them)."""
+    import csconsole.cli
+
+    folder = Path(csconsole.cli.__file__).parent
+    modules = sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
+    assert {p.stem for p in modules} >= {"common", "health", "opportunities", "cache"}
+    bad = []
+    for path in modules:
+        allowed = set() if path.stem == "common" else {"csconsole.cli.common"}
+        for module, names in _imports(path):
+            targets = {f"{module}.{n}" for n in names} if module == "csconsole.cli" else {module}
+            bad += [
+                f"{path.name} imports {target}"
+                for target in targets
+                if (target == "csconsole.cli" or target.startswith("csconsole.cli."))
+                and target not in allowed
+            ]
+    assert bad == []

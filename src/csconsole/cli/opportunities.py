@@ -7,17 +7,14 @@ a bad value is one line naming the field, and nothing is written.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from csconsole import clock
-from csconsole import opportunities as opp_engine
-from csconsole.cache import Cache
+from csconsole.cli.common import EXIT_OK, open_cache, print_json
 from csconsole.errors import KnownError
-from csconsole.opportunities import Opportunity
 
-EXIT_OK = 0
+if TYPE_CHECKING:  # the engine (and SQLAlchemy) loads when a command runs
+    from csconsole.cache import Cache
+    from csconsole.opportunities import Context, Opportunity
 
 #: Command-line flag → field, for add and update.
 FLAGS: dict[str, str] = {
@@ -40,20 +37,16 @@ FLAGS: dict[str, str] = {
 }
 
 
-def _open(args: argparse.Namespace) -> Cache:
-    from csconsole.cli import _open_cache
-
-    cache: Cache = _open_cache(args)
-    return cache
-
-
-def _context(cache: Cache) -> opp_engine.Context:
+def _context(cache: Cache) -> Context:
+    from csconsole import opportunities as opp_engine
     from csconsole.catalog import default_catalog
 
     return opp_engine.load_context(cache, default_catalog())
 
 
 def as_json(opp: Opportunity) -> dict[str, Any]:
+    from csconsole import clock
+
     return {
         "id": opp.id,
         "client": opp.client_key,
@@ -93,17 +86,21 @@ def _one_line(text: str, width: int) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         rows = opp_engine.list_opportunities(
             cache, ctx, client=args.client, status=args.status, text=args.search or ""
         )
     if args.json:
-        print(json.dumps([as_json(o) for o in rows], indent=2, ensure_ascii=False))
+        print_json([as_json(o) for o in rows])
         return EXIT_OK
     if not rows:
         print("No opportunities. Add one with 'csconsole opportunities add'.")
         return EXIT_OK
+    from csconsole import clock
+
     today = clock.today()
     print(
         f"{'ID':<8} {'CLIENT':<8} {'AREA':<26} {'STATUS':<11} {'PRIO':<6} {'PACKAGE':<12} "
@@ -131,7 +128,9 @@ def _raw_from_flags(args: argparse.Namespace, base: dict[str, Any]) -> dict[str,
     return raw
 
 
-def _checked(raw: dict[str, Any], ctx: opp_engine.Context, *, opp_id: str = "") -> Opportunity:
+def _checked(raw: dict[str, Any], ctx: Context, *, opp_id: str = "") -> Opportunity:
+    from csconsole import opportunities as opp_engine
+
     result = opp_engine.validate(raw, ctx, opp_id=opp_id)
     if not result.ok:
         raise KnownError(result.message())
@@ -140,7 +139,11 @@ def _checked(raw: dict[str, Any], ctx: opp_engine.Context, *, opp_id: str = "") 
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    import json
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         base = {"priority": "medium", "status": "identified", "required_tier": "essential"}
         opp = _checked(_raw_from_flags(args, base), ctx)
@@ -153,7 +156,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         old = opp_engine.get(cache, args.id, ctx)
         opp = _checked(_raw_from_flags(args, opp_engine.raw_of(old)), ctx, opp_id=old.id)
@@ -163,7 +168,9 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         opp = opp_engine.get(cache, args.id)
         opp_engine.remove(cache, opp.id)
     print(f"Deleted {opp.id}; its history is kept and the ID is not given again.")
@@ -171,7 +178,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         changes = opp_engine.history(cache, args.id.strip().upper())
     if not changes:
         raise KnownError(f"no opportunity {args.id!r} has any history")
@@ -184,7 +193,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from pathlib import Path
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         rows = opp_engine.list_opportunities(cache, ctx, client=args.client, status=args.status)
     count = opp_engine.export_rows(rows, Path(args.file))
@@ -193,7 +206,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from pathlib import Path
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         report = opp_engine.import_file(
             cache, _context(cache), Path(args.file), dry_run=args.dry_run
         )

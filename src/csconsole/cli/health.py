@@ -1,78 +1,34 @@
 """The health commands of the command line: status, kpis, roi and alerts.
 
-Kept apart from ``cli.py`` so the parser there only registers them. Tables are for
-people (local times, arrows); ``--json`` output is for scripts and its shape is
-documented in docs/json.md.
+Tables are for people (local times, arrows); ``--json`` output is for scripts and its
+shape is documented in docs/json.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from csconsole import clock
-from csconsole.cache import Cache
+from csconsole.cli.common import EXIT_OK, health_engine, open_cache, print_json, today_of
 from csconsole.errors import KnownError
-from csconsole.formatting import signed_percent
-from csconsole.health import TREND_ARROWS, Bands, HealthEngine, fmt_value
-from csconsole.rollup import month_label, parse_month
 
-EXIT_OK = 0
+if TYPE_CHECKING:
+    from datetime import datetime
 
+    from csconsole.health import HealthEngine
 
-def _today(args: argparse.Namespace) -> date:
-    text = getattr(args, "today", None)
-    if not text:
-        return clock.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise KnownError(f"--today {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _settings_bands() -> Bands:
-    return Bands.configured()
-
-
-def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine the command line and sync use, with the user's bands."""
-    from csconsole.catalog import default_catalog
-
-    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
-    return HealthEngine(cache, default_catalog(), today=today, bands=_settings_bands(), now=now)
-
-
-def evaluate_after_sync(
-    cache: Cache, *, today: date | None = None, quiet: bool = False
-) -> list[int]:
-    """Evaluate the latest complete month and the month to date, raising alerts."""
-    from csconsole.alerts import evaluate_alerts
-
-    engine = health_engine(cache, today=today or clock.today())
-    raised = evaluate_alerts(engine)
-    if raised and not quiet:
-        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
-    return raised
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+#: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
+#: so that building the parser loads no engine (a test holds the two equal).
+RESPONSE_KINDS = ("note", "email", "call", "meeting")
 
 
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _open(args: argparse.Namespace) -> Cache:
-    from csconsole.cli import _open_cache
-
-    cache: Cache = _open_cache(args)
-    return cache
-
-
 def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
+    from csconsole.rollup import parse_month
+
     return parse_month(args.month) if getattr(args, "month", None) else engine.default_month()
 
 
@@ -81,9 +37,11 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from csconsole.alerts import evaluate_alerts
+    from csconsole.health import TREND_ARROWS
+    from csconsole.rollup import month_label, parse_month
 
-    today = _today(args)
-    with _open(args) as cache:
+    today = today_of(args)
+    with open_cache(args) as cache:
         engine = health_engine(cache, today=today)
         month = parse_month(args.month) if args.month else None
         client = engine.find_client(args.client) if args.client else None
@@ -95,13 +53,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             assert client is not None
             explanation = engine.explain(month, client=client)
             if args.json:
-                _print_json(explanation.as_json())
+                print_json(explanation.as_json())
             else:
                 print("\n".join(explanation.lines()))
             return EXIT_OK
         evaluations = engine.evaluate(month, client=client)
     if args.json:
-        _print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
+        print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
         return EXIT_OK
     print(
         f"Status for {month_label(month)}{' (month to date)' if month == engine.current_month else ''}"
@@ -124,13 +82,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    from csconsole.formatting import signed_percent
+    from csconsole.health import fmt_value
+
+    with open_cache(args) as cache:
+        engine = health_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         (evaluation,) = engine.evaluate(month, client=client)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "client": {"key": client.key, "name": client.name, "tier": client.tier},
                 "month": evaluation.month,
@@ -162,18 +123,19 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
+    from csconsole.health import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 
     weights = getattr(Settings.load(), "roi_weights", None) or None
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    with open_cache(args) as cache:
+        engine = health_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)
         report = client_roi(cache, client=client, month=month, weights=weights, today=engine.today)
     if args.json:
-        _print_json(report.as_json())
+        print_json(report.as_json())
         return EXIT_OK
     cur = report.current
     money = lambda v: fmt_value(round(v, 2), "$")  # noqa: E731
@@ -221,15 +183,17 @@ def _left(seconds: float) -> str:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from csconsole.alerts import list_alerts
 
     now = datetime.now(UTC)
     if getattr(args, "today", None):
-        now = datetime.combine(_today(args), now.time(), tzinfo=UTC)
-    with _open(args) as cache:
+        now = datetime.combine(today_of(args), now.time(), tzinfo=UTC)
+    with open_cache(args) as cache:
         alerts = list_alerts(cache, include_closed=args.all, now=now)
     if args.json:
-        _print_json([a.as_json(now) for a in alerts])
+        print_json([a.as_json(now) for a in alerts])
         return EXIT_OK
     if not alerts:
         print("No open alerts." if not args.all else "No alerts.")
@@ -252,18 +216,22 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_respond(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from csconsole.alerts import respond
 
-    with _open(args) as cache:
+    with open_cache(args) as cache:
         respond(cache, args.id, note=args.note, kind=args.kind, now=datetime.now(UTC))
     print(f"Alert {args.id} answered and closed.")
     return EXIT_OK
 
 
 def cmd_alerts_tick(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from csconsole.alerts import tick
 
-    with _open(args) as cache:
+    with open_cache(args) as cache:
         tick(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
     print(f"Alert {args.id}: action {args.item} {'unticked' if args.undo else 'done'}.")
     return EXIT_OK
@@ -271,7 +239,6 @@ def cmd_alerts_tick(args: argparse.Namespace) -> int:
 
 def add_health_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register status, kpis, roi and alerts on the main parser's subcommands."""
-    from csconsole.alerts import RESPONSE_KINDS
 
     def today_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
@@ -320,4 +287,4 @@ def add_health_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_alerts_tick)
 
 
-__all__ = ["add_health_commands", "evaluate_after_sync", "health_engine"]
+__all__ = ["add_health_commands"]

@@ -1,23 +1,19 @@
-"""``csconsole report``: the monthly review or ROI report as PDF, for one client or all.
-
-Kept apart from ``cli.py`` so the parser there only registers it.
-"""
+"""``csconsole report``: the monthly review or ROI report as PDF, for one client or all."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from csconsole.reports import KINDS
-
-EXIT_OK = 0
+from csconsole.cli.common import EXIT_OK, health_engine, open_cache, today_of
+from csconsole.reports import KINDS  # the package's __init__ loads no reportlab
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _open, _today, health_engine
     from csconsole.errors import KnownError
     from csconsole.reports.export import export_all, export_one, file_name
     from csconsole.rollup import parse_month
@@ -28,8 +24,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise KnownError("-o names one file; with --all give --out-dir DIR")
     if args.client and args.out_dir and args.output:
         raise KnownError("give -o FILE or --out-dir DIR, not both")
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    with open_cache(args) as cache:
+        engine = health_engine(cache, today=today_of(args))
         month = parse_month(args.month) if args.month else engine.latest_complete
         catalog = default_catalog()
         kinds = KINDS if args.kind == "both" else (args.kind,)
