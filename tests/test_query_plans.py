@@ -9,6 +9,7 @@ or the size of the book.
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from tests.conftest import TODAY
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.cli import main
 from csconsole.dashboard import build_dashboard
 from csconsole.health import HealthEngine
 from csconsole.imports import import_file
@@ -151,3 +153,41 @@ def test_alerts_for_changed_clients_touch_only_them(synced_cache: Cache, catalog
         ).all()
     assert {r[0] for r in alerted} <= {"CL-004", "CL-007"}
     assert evaluate_alerts(engine, clients=[]) == []
+
+
+def test_status_of_one_client_on_the_command_line_evaluates_no_other(
+    synced_cache: Cache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synced_cache.close()
+    args = ["--cache", str(synced_cache.path), "status", "--client", "CL-003", "--json"]
+    assert main(args) == 0
+    assert '"CL-003"' in capsys.readouterr().out
+    assert _history_clients(synced_cache) == {"CL-003"}
+
+
+def test_a_sync_evaluates_only_the_clients_it_changed(
+    cache: Cache, demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = tmp_path / "wh.sqlite"
+    shutil.copy(demo_warehouse, warehouse)
+    cache.close()
+    base = ["--cache", str(cache.path)]
+    assert main([*base, "source", "add", "wh", "--url", f"sqlite:///{warehouse}"]) == 0
+    assert main([*base, "sync"]) == 0
+    assert len(_history_clients(cache)) == 40  # the first sync changed every client
+    with cache.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM status_history")
+    with sqlite3.connect(warehouse) as wh:  # one client's value, updated now
+        wh.execute(
+            "UPDATE cs_metric_samples SET value = value * 0.9, "
+            "updated_at = '2026-11-23 00:00:00.000000' WHERE sample_id = "
+            "(SELECT min(sample_id) FROM cs_metric_samples WHERE client_id = 'CL-005')"
+        )
+    wh.close()
+    assert main([*base, "sync"]) == 0
+    assert _history_clients(cache) == {"CL-005"}
+    with cache.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM status_history")
+    assert main([*base, "sync"]) == 0  # nothing new: nothing evaluated
+    assert _history_clients(cache) == set()
+    capsys.readouterr()

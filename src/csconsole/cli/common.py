@@ -17,6 +17,7 @@ from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Collection
     from datetime import date
     from pathlib import Path
 
@@ -104,14 +105,23 @@ def health_engine(cache: Cache, *, today: date) -> HealthEngine:
 
 
 def evaluate_after_sync(
-    cache: Cache, *, today: date | None = None, quiet: bool = False
+    cache: Cache,
+    *,
+    changed: Collection[str] | None = None,
+    today: date | None = None,
+    quiet: bool = False,
 ) -> list[int]:
-    """Evaluate the latest complete month and the month to date, raising alerts."""
+    """Evaluate the latest complete month and the month to date, raising alerts: for the
+    ``changed`` clients (keys) alone when given, so a sync that changed nothing costs
+    nothing here."""
+    if changed is not None and not changed:
+        return []
     from csconsole import clock
     from csconsole.alerts import evaluate_alerts
 
     engine = health_engine(cache, today=today or clock.today())
-    raised = evaluate_alerts(engine)
+    clients = None if changed is None else [c for c in engine.clients() if c.key in changed]
+    raised = evaluate_alerts(engine, clients=clients)
     if raised and not quiet:
         print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
     return raised

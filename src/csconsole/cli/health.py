@@ -47,7 +47,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         client = engine.find_client(args.client) if args.client else None
         if args.explain and client is None:
             raise KnownError("--explain needs --client: it explains one client's status")
-        evaluate_alerts(engine)
+        evaluate_alerts(engine, clients=None if client is None else [client])
         month = month if month is not None else engine.default_month()
         if args.explain:
             assert client is not None

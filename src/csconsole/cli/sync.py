@@ -83,7 +83,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 stream = sys.stdout if summary.status == "ok" else sys.stderr
                 print(summary.text(), file=stream)
         if failed < len(results):
-            evaluate_after_sync(cache, today=today, quiet=args.json)
+            changed = set().union(*(s.changed_clients for s in results))
+            evaluate_after_sync(cache, changed=changed, today=today, quiet=args.json)
         if args.json:
             print_json([s.as_json() for s in results])
         return EXIT_ERROR if failed else EXIT_OK
