@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from csconsole import opportunities as O
-from csconsole.views.opportunities_view import (
+from csconsole.views.opportunities.tab import (
     C_INVESTMENT,
     OpportunityFilter,
     OpportunityModel,

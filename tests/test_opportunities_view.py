@@ -17,7 +17,7 @@ from tests.conftest import TODAY
 from csconsole import opportunities as O
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.views.opportunities_view import (
+from csconsole.views.opportunities.tab import (
     C_ID,
     C_INVESTMENT,
     C_PACKAGE,
