@@ -173,7 +173,7 @@ def test_the_locale_from_settings_is_babels(isolated_home: Path) -> None:
 
 
 def test_catalog_decimals_are_checked(tmp_path: Path) -> None:
-    from csconsole.errors import CatalogError
+    from csconsole.errors import ResourceError
 
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -182,7 +182,7 @@ def test_catalog_decimals_are_checked(tmp_path: Path) -> None:
         'aggregate = "mean"\ntier = "essential"\ngroup = "g"\ndecimals = 9\n',
         encoding="utf-8",
     )
-    with pytest.raises(CatalogError, match=r"kpi\.toml: metric 'k': decimals must be 0 to 4"):
+    with pytest.raises(ResourceError, match=r"kpi\.toml: metric 'k': decimals must be 0 to 4"):
         load_catalog([extra])
 
 

@@ -33,7 +33,6 @@ import io
 import json
 import math
 import re
-import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,9 +45,10 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from csconsole import clock, csvsafe
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Tier
-from csconsole.errors import CatalogError, ImportFileError, KnownError
+from csconsole.errors import ImportFileError, KnownError, ResourceError
 from csconsole.models import OpportunityChange, OpportunityCounter, OpportunityRecord
 from csconsole.paths import resources_dir
+from csconsole.resources import entries, load_toml
 
 STATUSES = ("identified", "proposed", "in progress", "completed", "declined")
 OPEN_STATUSES = frozenset({"identified", "proposed", "in progress"})
@@ -78,30 +78,22 @@ class Category:
 def load_categories(path: Path | None = None) -> dict[str, Category]:
     """The categories in ``resources/opportunities/categories.toml``, by prefix."""
     path = path or resources_dir() / "opportunities" / "categories.toml"
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
     categories: dict[str, Category] = {}
-    for i, entry in enumerate(data.get("category", []), start=1):
-        where = f"{path.name}: category #{i}"
+    for where, entry in entries(path, load_toml(path), "category"):
         values = {}
         for name in ("prefix", "label", "area"):
             value = entry.get(name)
             if not isinstance(value, str) or not value.strip():
-                raise CatalogError(f"{where}: field {name!r} must be a non-empty string")
+                raise where.error(f"field {name!r} must be a non-empty string")
             values[name] = value.strip()
         prefix = values["prefix"].upper()
         if not re.fullmatch(r"[A-Z]{2,6}", prefix):
-            raise CatalogError(f"{where}: prefix {prefix!r} must be 2–6 letters")
+            raise where.error(f"prefix {prefix!r} must be 2–6 letters")
         if prefix in categories:
-            raise CatalogError(f"{path.name}: category {prefix!r} defined twice")
+            raise ResourceError(path, "defined twice", entry=f"category {prefix!r}")
         categories[prefix] = Category(prefix, values["label"], values["area"])
     if not categories:
-        raise CatalogError(f"{path}: no categories")
+        raise ResourceError(path, "no [[category]] entries")
     return categories
 
 
