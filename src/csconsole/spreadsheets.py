@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,8 @@ _MAGIC = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 _ZIP = b"PK\x03\x04"
+#: A formula element in a worksheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _OLE = b"\xd0\xcf\x11\xe0"  # encrypted .xlsx and old .xls files are OLE containers
 
 Cell = Any  # str, int, float, Percent, Uncomputed, date, datetime, time, bool or None
@@ -61,6 +65,7 @@ class Table:
 
     rows: list[list[Cell]]
     where: str  # the file name, with the sheet name for workbooks
+    workbook: bool  # read from .xlsx (rows end at their last value), else from CSV
 
 
 def read_tables(
@@ -107,6 +112,25 @@ def read_tables(
     return _read_csv(data, name, delimiters=delimiters)
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether a worksheet's XML holds a formula. Most sheets (typed, or exported by a
+    program) hold none, and this look spares reading the whole workbook a second time."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(name) as fh:
+                    tail = b""
+                    while chunk := fh.read(1 << 20):
+                        if _FORMULA.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    except Exception:
+        return True  # a damaged archive: openpyxl's reading says what is wrong
+    return False
+
+
 def _formula_cells(book: Any) -> dict[tuple[str, int, int], str]:
     """Where the workbook holds formulas: (sheet, row, column) -> the formula's text."""
     found: dict[tuple[str, int, int], str] = {}
@@ -150,7 +174,7 @@ def _read_csv(data: bytes, name: str, *, delimiters: Sequence[str]) -> list[Tabl
             )
         except csv.Error as exc:
             raise ImportFileError(f"{name} is not a readable CSV file: {exc}") from None
-        tables.append(Table(rows, name))
+        tables.append(Table(rows, name, workbook=False))
     return tables
 
 
@@ -166,7 +190,11 @@ def _read_xlsx(path: Path, *, max_rows: int | None) -> list[Table]:
         warnings.simplefilter("ignore")
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            formulas = _formula_cells(openpyxl.load_workbook(path, read_only=True))
+            formulas = (
+                _formula_cells(openpyxl.load_workbook(path, read_only=True))
+                if _has_formulas(path)
+                else {}
+            )
         except Exception as exc:
             raise ImportFileError(
                 f"{name} is not a readable .xlsx workbook ({_why(exc)})"
@@ -201,7 +229,7 @@ def _read_xlsx(path: Path, *, max_rows: int | None) -> list[Table]:
                     rows.append(cells)
                     if max_rows is not None and len(rows) > max_rows:
                         break
-                tables.append(Table(rows, f"{name}, sheet {sheet.title!r}"))
+                tables.append(Table(rows, f"{name}, sheet {sheet.title!r}", workbook=True))
         except ImportFileError:
             raise
         except Exception as exc:
