@@ -10,7 +10,7 @@ import pytest
 
 from csconsole.alerts import load_protocols
 from csconsole.errors import KnownError, ResourceError
-from csconsole.opportunities import load_categories
+from csconsole.opportunities.context import load_categories
 from csconsole.paths import ENV_RESOURCES
 from csconsole.resources import entries, load_toml
 

@@ -116,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             from csconsole.cli_health import evaluate_after_sync
 
             evaluate_after_sync(cache, today=today)
-            from csconsole.opportunities import create_demo_opportunities
+            from csconsole.opportunities.demo import create_demo_opportunities
 
             create_demo_opportunities(cache, catalog, today=today)
         return EXIT_OK if summary.status == "ok" else EXIT_ERROR

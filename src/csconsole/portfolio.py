@@ -14,7 +14,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health import Evaluation, HealthEngine
-from csconsole.opportunities import open_by_client
+from csconsole.opportunities.pipeline import open_by_client
 from csconsole.rollup import month_label
 
 

@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
                 cancel=ctx.cancel_event,
             ).sync(source)
             evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
-            from csconsole.opportunities import create_demo_opportunities
+            from csconsole.opportunities.demo import create_demo_opportunities
 
             create_demo_opportunities(self.cache, self.catalog, today=today)
             return [summary]

@@ -1,9 +1,8 @@
 """The Opportunities tab: the opportunity database as a filterable, sortable table with a
 form that checks as you type, a per-opportunity history, and CSV/.xlsx export and import.
 
-Rows come from :mod:`csconsole.opportunities` (no SQL here). Filtering and sorting work
-on keys the model computes once per load, so 10,000 rows filter in a few milliseconds
-(bench/bench_opportunities.py).
+Rows come from :mod:`csconsole.opportunities` (no SQL here); the table's parts are in
+:mod:`.table`, the form and the history in :mod:`.dialogs`.
 """
 
 from __future__ import annotations
@@ -14,502 +13,50 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from csconsole import clock
-from csconsole import opportunities as engine
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.opportunities import Context, Opportunity
+from csconsole.opportunities.context import Context, load_context
+from csconsole.opportunities.files import ImportReport, export_rows, import_file
+from csconsole.opportunities.model import PRIORITIES, STATUSES, Opportunity
+from csconsole.opportunities.store import create, history, list_opportunities, remove, save
 from csconsole.views.files import FilePlaces
-from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
+from csconsole.views.opportunities.dialogs import HistoryDialog, OpportunityDialog
+from csconsole.views.opportunities.table import (
+    C_AREA,
+    C_BENEFIT,
+    C_CATEGORY,
+    C_CURRENT,
+    C_IMPROVEMENT,
+    C_OWNER,
+    DEFAULT_HIDDEN,
+    SHRINKABLE,
+    OpportunityFilter,
+    OpportunityModel,
+    OpportunityTable,
+    money,
+    one_line,
+)
 from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
-from csconsole.views.theme import error_colour
-
-#: Characters of a long text shown in a cell; the tooltip has more.
-CELL_CHARS = 120
-TIP_CHARS = 1500
-
-COLUMNS = (
-    "ID", "Client", "Category", "Area", "Current state", "Improvement potential",
-    "Expected benefit", "Investment", "Timeline", "Annual ROI", "Priority",
-    "Required package", "Status", "Owner", "Next review",
-)  # fmt: skip
-(C_ID, C_CLIENT, C_CATEGORY, C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_INVESTMENT,
- C_TIMELINE, C_ROI, C_PRIORITY, C_PACKAGE, C_STATUS, C_OWNER, C_REVIEW) = range(len(COLUMNS))  # fmt: skip
-NUMERIC = frozenset({C_INVESTMENT, C_TIMELINE, C_ROI, C_REVIEW})
-#: Columns hidden until the user shows them (right-click the header).
-DEFAULT_HIDDEN = (C_CATEGORY, C_CURRENT, C_IMPROVEMENT)
-#: Long-text columns that narrow (cut with "…") so every column stays in view.
-SHRINKABLE = (C_CLIENT, C_CATEGORY, C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_PACKAGE, C_OWNER)
-PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-STATUS_ORDER = {s: i for i, s in enumerate(engine.STATUSES)}
-
-
-def one_line(text: str, limit: int = CELL_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def money(value: float | None) -> str:
-    return "" if value is None else f"${value:,.0f}"
-
-
-class OpportunityModel(RowsModel):
-    """Rows of :class:`Opportunity`; display text, sort keys and tooltips by role."""
-
-    columns = COLUMNS
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._search: list[str] = []
-        self._overdue: list[bool] = []
-        self.today = clock.today()
-        self.tier_labels: dict[str, str] = {}
-        self.category_labels: dict[str, str] = {}
-
-    def set_rows(self, rows: Sequence[Opportunity], *, today: date) -> None:
-        self.beginResetModel()
-        self.today = today
-        self._rows = list(rows)
-        self._reindex()
-        self.endResetModel()
-
-    def _reindex(self) -> None:
-        self._search = [o.search_text() for o in self._rows]
-        self._overdue = [o.overdue(self.today) for o in self._rows]
-
-    def rows(self) -> list[Opportunity]:
-        return list(self._rows)
-
-    def search_text(self, row: int) -> str:
-        return self._search[row]
-
-    def is_overdue(self, row: int) -> bool:
-        return self._overdue[row]
-
-    def row_of(self, opp_id: str) -> int:
-        for i, o in enumerate(self._rows):
-            if o.id == opp_id:
-                return i
-        return -1
-
-    def item_id(self, opp: Opportunity) -> str:
-        return opp.id
-
-    def role_data(self, opp: Opportunity, row: int, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(opp, row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC:
-            return RIGHT
-        return None
-
-    def display(self, opp: Opportunity, row: int, column: int) -> str:
-        if column == C_ID:
-            return opp.id
-        if column == C_CLIENT:
-            return opp.client_name
-        if column == C_CATEGORY:
-            return self.category_labels.get(opp.category, opp.category)
-        if column == C_AREA:
-            return one_line(opp.area)
-        if column == C_CURRENT:
-            return one_line(opp.current_state)
-        if column == C_IMPROVEMENT:
-            return one_line(opp.improvement)
-        if column == C_BENEFIT:
-            return one_line(opp.benefit)
-        if column == C_INVESTMENT:
-            return money(opp.investment)
-        if column == C_TIMELINE:
-            return "" if opp.timeline_weeks is None else f"{opp.timeline_weeks} wk"
-        if column == C_ROI:
-            if opp.roi is None:
-                return ""
-            return f"{opp.roi:,.0f} %" + ("" if opp.roi_computed else " (typed)")
-        if column == C_PRIORITY:
-            return opp.priority.capitalize()
-        if column == C_PACKAGE:
-            label = self.tier_labels.get(opp.required_tier, opp.required_tier.capitalize())
-            return f"{label} ↑ upsell" if opp.upsell else label
-        if column == C_STATUS:
-            return opp.status.capitalize()
-        if column == C_OWNER:
-            return one_line(opp.owner)
-        if opp.next_review is None:
-            return ""
-        return ("⚠ " if self._overdue[row] else "") + opp.next_review.isoformat()
-
-    def sort_key(self, opp: Opportunity, column: int) -> Any:
-        if column == C_ID:
-            return (opp.category, int(opp.id.split("-")[-1]) if "-" in opp.id else 0)
-        if column == C_INVESTMENT:
-            return -1.0 if opp.investment is None else opp.investment
-        if column == C_TIMELINE:
-            return -1 if opp.timeline_weeks is None else opp.timeline_weeks
-        if column == C_ROI:
-            return -1e18 if opp.roi is None else opp.roi
-        if column == C_PRIORITY:
-            return PRIORITY_ORDER.get(opp.priority, 9)
-        if column == C_STATUS:
-            return STATUS_ORDER.get(opp.status, 9)
-        if column == C_REVIEW:
-            return opp.next_review.toordinal() if opp.next_review else 10**7
-        return self.display(opp, 0, column).casefold() if column != C_REVIEW else ""
-
-    def _tooltip(self, opp: Opportunity, row: int, column: int) -> str | None:
-        if column in (C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_OWNER):
-            text = {C_AREA: opp.area, C_CURRENT: opp.current_state,
-                    C_IMPROVEMENT: opp.improvement, C_BENEFIT: opp.benefit,
-                    C_OWNER: opp.owner}[column]  # fmt: skip
-            if column == C_BENEFIT and opp.annual_benefit is not None:
-                text += f"\nExpected annual benefit: {money(opp.annual_benefit)}"
-            return (text[:TIP_CHARS] + "…" if len(text) > TIP_CHARS else text) or None
-        if column == C_ROI and opp.roi is not None:
-            if opp.roi_computed:
-                return (
-                    f"(annual benefit {money(opp.annual_benefit)} − investment "
-                    f"{money(opp.investment)}) ÷ investment"
-                )
-            return "Typed: the benefit or the investment is not a number"
-        if column == C_PACKAGE and opp.upsell:
-            return (
-                f"The client has {opp.client_tier.capitalize()}; this needs "
-                f"{opp.required_tier.capitalize()}: an upsell"
-            )
-        if column == C_REVIEW and self._overdue[row]:
-            return "The review date has passed"
-        if column == C_CLIENT:
-            return opp.client_key
-        return None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort in Python with one key per row (fast for 10,000 rows), keeping selections."""
-        if not 0 <= column < len(COLUMNS):
-            return
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        ids = [self._rows[i.row()].id for i in old]
-        pairs = sorted(
-            ((self.sort_key(o, column), i) for i, o in enumerate(self._rows)),
-            key=lambda p: p[0],
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
-        self._rows = [self._rows[i] for _, i in pairs]
-        self._reindex()
-        where = {o.id: r for r, o in enumerate(self._rows)}
-        self.changePersistentIndexList(
-            old, [self.index(where[i], p.column()) for i, p in zip(ids, old, strict=True)]
-        )
-        self.layoutChanged.emit()
-
-
-class OpportunityFilter(QSortFilterProxyModel):
-    """Filters by client, category, priority, status, required package and overdue review,
-    and searches every text field. Sorting is the source model's (see its ``sort``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.filters: dict[str, str] = {}
-        self.overdue_only = False
-        self.text = ""
-        self.setSortRole(SORT_ROLE)
-
-    def set_filters(
-        self, *, filters: dict[str, str], overdue_only: bool = False, text: str = ""
-    ) -> None:
-        self.beginFilterChange()
-        self.filters = {k: v for k, v in filters.items() if v}
-        self.overdue_only = overdue_only
-        self.text = text.strip().casefold()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, OpportunityModel)
-        opp = model.row_at(source_row)
-        for name, wanted in self.filters.items():
-            if getattr(opp, name) != wanted:
-                return False
-        if self.overdue_only and not model.is_overdue(source_row):
-            return False
-        return not self.text or self.text in model.search_text(source_row)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        model = self.sourceModel()
-        if isinstance(model, OpportunityModel):
-            model.sort(column, order)
-
-
-class OpportunityTable(QTableView):
-    """Enter edits the current opportunity, as a double-click does."""
-
-    edit_requested = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.edit_requested.emit()
-            return
-        super().keyPressEvent(event)
-
-
-# --- the form ------------------------------------------------------------------------------
-
-
-class OpportunityDialog(QDialog):
-    """Add or edit one opportunity; every keystroke is checked with the engine's rules, the
-    message shows at its field, OK stays disabled until the whole form is valid."""
-
-    def __init__(
-        self,
-        ctx: Context,
-        *,
-        opportunity: Opportunity | None = None,
-        title: str = "Opportunity",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.ctx = ctx
-        self.opp_id = opportunity.id if opportunity else ""
-        self.result_opportunity: Opportunity | None = None
-        self._touched: set[str] = set()
-        self.editors: dict[str, QWidget] = {}
-        self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-
-        self.id_label = QLabel(self.opp_id or "given when saved")
-        form.addRow("ID", self.id_label)
-        client = QComboBox()
-        client.addItem("", "")
-        for c in sorted(ctx.clients.values(), key=lambda c: c.name.casefold()):
-            client.addItem(f"{c.name} ({c.key}, {c.tier.capitalize()})", c.key)
-        category = QComboBox()
-        for cat in ctx.categories.values():
-            category.addItem(f"{cat.prefix} · {cat.label}", cat.prefix)
-        category.setEnabled(not self.opp_id)  # the ID carries the category
-        priority = QComboBox()
-        for p in engine.PRIORITIES:
-            priority.addItem(p.capitalize(), p)
-        tier = QComboBox()
-        for t in sorted(ctx.tiers.values(), key=lambda t: t.rank):
-            tier.addItem(t.label, t.key)
-        status = QComboBox()
-        for s in engine.STATUSES:
-            status.addItem(s.capitalize(), s)
-        unit = QComboBox()
-        unit.addItem("—", "")
-        unit.addItem("$ per month", "$/month")
-        unit.addItem("hours per week", "h/week")
-
-        def line(placeholder: str = "") -> QLineEdit:
-            edit = QLineEdit()
-            edit.setPlaceholderText(placeholder)
-            return edit
-
-        def text_box() -> QPlainTextEdit:
-            box = QPlainTextEdit()
-            box.setTabChangesFocus(True)
-            box.setFixedHeight(52)
-            return box
-
-        self.editors = {
-            "client_key": client,
-            "category": category,
-            "area": line("the process, integration or feature"),
-            "current_state": text_box(),
-            "improvement": text_box(),
-            "benefit": line("e.g. +3 hours/week savings, $2,000/month"),
-            "benefit_amount": line("number, read from the benefit if blank"),
-            "benefit_unit": unit,
-            "investment": line("$"),
-            "timeline_weeks": line("weeks"),
-            "roi_typed": line("% a year, when it cannot be computed"),
-            "priority": priority,
-            "required_tier": tier,
-            "status": status,
-            "owner": line(),
-            "next_review": line("YYYY-MM-DD"),
-        }
-        labels = {
-            "client_key": "&Client", "category": "Ca&tegory", "area": "&Area",
-            "current_state": "Current &state", "improvement": "&Improvement potential",
-            "benefit": "Expected &benefit", "benefit_amount": "Benefit a&mount",
-            "benefit_unit": "Benefit &unit", "investment": "In&vestment ($)",
-            "timeline_weeks": "Time&line (weeks)", "roi_typed": "Annual &ROI (%)",
-            "priority": "&Priority", "required_tier": "Re&quired package", "status": "Stat&us",
-            "owner": "&Owner", "next_review": "&Next review",
-        }  # fmt: skip
-        for name, editor in self.editors.items():
-            error = QLabel()
-            error.setObjectName("fieldError")
-            error.setStyleSheet(f"color: {error_colour().name()};")
-            error.setWordWrap(True)
-            error.hide()
-            self.errors[name] = error
-            cell = QWidget()
-            column = QVBoxLayout(cell)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(2)
-            column.addWidget(editor)
-            column.addWidget(error)
-            form.addRow(labels[name], cell)
-            editor.setAccessibleName(labels[name].replace("&", ""))
-            self._watch(name, editor)
-        self.roi_label = QLabel()
-        self.upsell_label = QLabel()
-        form.addRow("Computed", self.roi_label)
-        form.addRow("", self.upsell_label)
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        if opportunity is not None:
-            self.load(opportunity)
-        self.validate_now()
-
-    @property
-    def ok_button(self) -> QPushButton:
-        button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert button is not None
-        return button
-
-    def _watch(self, name: str, editor: QWidget) -> None:
-        def changed(*_args: object) -> None:
-            self._touched.add(name)
-            self.validate_now()
-
-        if isinstance(editor, QComboBox):
-            editor.currentIndexChanged.connect(changed)
-        elif isinstance(editor, QLineEdit | QPlainTextEdit):
-            editor.textChanged.connect(changed)
-
-    def set_value(self, name: str, value: Any) -> None:
-        editor = self.editors[name]
-        if isinstance(editor, QComboBox):
-            editor.setCurrentIndex(max(0, editor.findData(value if value is not None else "")))
-        elif isinstance(editor, QLineEdit):
-            if isinstance(value, float):
-                value = f"{value:g}" if abs(value) < 1e15 else f"{value:.0f}"
-            editor.setText("" if value is None else str(value))
-        elif isinstance(editor, QPlainTextEdit):
-            editor.setPlainText("" if value is None else str(value))
-
-    def value(self, name: str) -> Any:
-        editor = self.editors[name]
-        if isinstance(editor, QComboBox):
-            return editor.currentData()
-        if isinstance(editor, QLineEdit):
-            return editor.text()
-        if isinstance(editor, QPlainTextEdit):
-            return editor.toPlainText()
-        return None
-
-    def load(self, opp: Opportunity) -> None:
-        for name, value in engine.raw_of(opp).items():
-            self.set_value(name, value)
-        self._touched.clear()
-
-    def raw(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in self.editors}
-
-    def validate_now(self) -> engine.Checked:
-        checked = engine.validate(self.raw(), self.ctx, opp_id=self.opp_id)
-        for name, label in self.errors.items():
-            message = checked.errors.get(name)
-            # A required field not yet touched is not an error to shout about; OK stays off.
-            show = bool(message) and (name in self._touched or bool(self.opp_id))
-            label.setText(message or "")
-            label.setVisible(show)
-        self.ok_button.setEnabled(checked.ok)
-        self.ok_button.setToolTip(checked.message())
-        opp = checked.opportunity
-        if opp is None:
-            self.roi_label.setText("—")
-            self.upsell_label.setText("")
-        else:
-            benefit = money(opp.annual_benefit) if opp.annual_benefit is not None else "—"
-            roi = "—" if opp.roi is None else f"{opp.roi:,.0f} %"
-            how = "computed" if opp.roi_computed else ("typed" if opp.roi is not None else "")
-            self.roi_label.setText(
-                f"Expected annual benefit {benefit} · annual ROI {roi}"
-                + (f" ({how})" if how else "")
-            )
-            self.upsell_label.setText(
-                f"↑ Upsell: the client has {opp.client_tier.capitalize()}" if opp.upsell else ""
-            )
-        roi_editor = self.editors["roi_typed"]
-        roi_editor.setEnabled(not (opp is not None and opp.roi_computed))
-        return checked
-
-    def _accept(self) -> None:
-        checked = self.validate_now()
-        if checked.opportunity is None:
-            return
-        self.result_opportunity = checked.opportunity
-        self.accept()
-
-
-class HistoryDialog(QDialog):
-    """Every change of one opportunity: when, who, what (field: old → new)."""
-
-    def __init__(self, opp_id: str, changes: list[engine.Change], parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(f"History of {opp_id}")
-        self.table = QTableWidget(len(changes), 4)
-        self.table.setHorizontalHeaderLabels(["When", "Who", "Action", "Changes"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for r, change in enumerate(reversed(changes)):
-            cells = (
-                change.at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                change.who,
-                change.action,
-                "\n".join(one_line(line, 160) for line in change.lines()),
-            )
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.table.resizeRowsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(buttons)
-        self.resize(760, 420)
-
 
 # --- the tab -------------------------------------------------------------------------------
 
@@ -573,9 +120,9 @@ class OpportunitiesView(QWidget):
             )
             combo.setMinimumContentsLength(5)
             self.combos[name] = combo
-        for p in engine.PRIORITIES:
+        for p in PRIORITIES:
             self.combos["priority"].addItem(p.capitalize(), p)
-        for s in engine.STATUSES:
+        for s in STATUSES:
             self.combos["status"].addItem(s.capitalize(), s)
         self.overdue = QCheckBox("Overdue review")
 
@@ -713,8 +260,8 @@ class OpportunitiesView(QWidget):
         cache, catalog = self.cache, self.catalog
 
         def work(_ctx: TaskContext) -> tuple[Context, list[Opportunity]]:
-            ctx = engine.load_context(cache, catalog)
-            return ctx, engine.list_opportunities(cache, ctx)
+            ctx = load_context(cache, catalog)
+            return ctx, list_opportunities(cache, ctx)
 
         self.runner.start("opportunities", work, on_success=self._show, on_failure=self.show_notice)
 
@@ -847,7 +394,7 @@ class OpportunitiesView(QWidget):
         opp = self.run_dialog(dialog)
         if opp is None:
             return None
-        opp_id = self._write(lambda: engine.create(self.cache, replace(opp, id="")))
+        opp_id = self._write(lambda: create(self.cache, replace(opp, id="")))
         if opp_id:
             self.show_notice(f"Added {opp_id}.")
             self.reload(select=opp_id)
@@ -864,7 +411,7 @@ class OpportunitiesView(QWidget):
         edited = self.run_dialog(dialog)
         if edited is None:
             return
-        if self._write(lambda: engine.save(self.cache, edited)) is not None:
+        if self._write(lambda: save(self.cache, edited)) is not None:
             self.show_notice(f"Saved {opp.id}.")
             self.reload(select=opp.id)
             self.changed.emit({opp.client_key, edited.client_key})
@@ -894,7 +441,7 @@ class OpportunitiesView(QWidget):
             "Its history is kept; the ID is not given again."
         ):
             return
-        if self._write(lambda: engine.remove(self.cache, opp.id)) is not None:
+        if self._write(lambda: remove(self.cache, opp.id)) is not None:
             self.show_notice(f"Deleted {opp.id}.")
             self.reload()
             self.changed.emit({opp.client_key})
@@ -912,7 +459,7 @@ class OpportunitiesView(QWidget):
         opp = self.selected()
         if opp is None:
             return None
-        dialog = HistoryDialog(opp.id, engine.history(self.cache, opp.id), parent=self)
+        dialog = HistoryDialog(opp.id, history(self.cache, opp.id), parent=self)
         dialog.open()
         return dialog
 
@@ -947,7 +494,7 @@ class OpportunitiesView(QWidget):
         rows = self.visible_rows()
 
         def work(_ctx: TaskContext) -> int:
-            return engine.export_rows(rows, Path(path))
+            return export_rows(rows, Path(path))
 
         self.runner.start(
             "opportunities-export",
@@ -962,10 +509,10 @@ class OpportunitiesView(QWidget):
             return
         ctx, cache = self.ctx, self.cache
 
-        def work(_ctx: TaskContext) -> engine.ImportReport:
-            return engine.import_file(cache, ctx, Path(path))
+        def work(_ctx: TaskContext) -> ImportReport:
+            return import_file(cache, ctx, Path(path))
 
-        def done(report: engine.ImportReport) -> None:
+        def done(report: ImportReport) -> None:
             self.show_notice(report.text())
             self.reload()
             self.changed.emit(set(ctx.clients))
