@@ -20,8 +20,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from csconsole import opportunities as O
-from csconsole.views.opportunities_view import (
+from csconsole.opportunities import model as O
+from csconsole.views.opportunities.table import (
     C_INVESTMENT,
     OpportunityFilter,
     OpportunityModel,

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from tests.test_opportunities import new
 
-from csconsole import opportunities as O
 from csconsole.cache import APPLICATION_ID, Cache, cache_engine, upgrade
 from csconsole.cache_backup import KEEP, backup, backups_dir, list_backups
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import CacheError
+from csconsole.opportunities.context import load_context
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -156,7 +156,7 @@ def test_recover_keeps_the_local_work_and_the_sync_fetches_the_rest(
     path = tmp_path / "c.sqlite"
     shutil.copy(synced_demo_file, path)
     with Cache.open(path) as cache:
-        ctx = O.load_context(cache, catalog)
+        ctx = load_context(cache, catalog)
         new(cache, ctx, area="Offline note")
         samples = cache.engine.connect().exec_driver_sql("SELECT count(*) FROM samples").scalar()
     corrupt_table(path, "samples")

@@ -12,7 +12,9 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
 from csconsole.demo import generate_demo
 from csconsole.health import Bands, HealthEngine
-from csconsole.opportunities import create_demo_opportunities, list_opportunities, load_context
+from csconsole.opportunities.context import load_context
+from csconsole.opportunities.demo import create_demo_opportunities
+from csconsole.opportunities.store import list_opportunities
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, monthly_values
 

@@ -13,16 +13,16 @@ Alerts stay open until a response is recorded; times are stored in UTC.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from csconsole.cache import Cache
-from csconsole.errors import KnownError
+from csconsole.errors import KnownError, ResourceError
 from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine
 from csconsole.paths import resources_dir
+from csconsole.resources import entries, load_toml
 
 RESPONSE_KINDS = ("note", "email", "call", "meeting")
 
@@ -39,14 +39,8 @@ class Protocol:
 def load_protocols() -> dict[str, Protocol]:
     """The response protocols, one per status, validated with errors naming the file."""
     path = resources_dir() / "health" / "protocols.toml"
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnownError(f"{path}: cannot read the response protocols: {exc}") from None
     protocols: dict[str, Protocol] = {}
-    for i, entry in enumerate(data.get("protocol", []), start=1):
-        where = f"{path.name}: protocol #{i}"
+    for where, entry in entries(path, load_toml(path), "protocol"):
         try:
             protocol = Protocol(
                 status=str(entry["status"]),
@@ -56,13 +50,13 @@ def load_protocols() -> dict[str, Protocol]:
                 checklist=tuple(str(item) for item in entry.get("checklist", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise KnownError(f"{where}: missing or invalid field {exc}") from None
+            raise where.error(f"missing or invalid field {exc}") from None
         if protocol.status not in STATUSES:
-            raise KnownError(f"{where}: status must be one of {', '.join(STATUSES)}")
+            raise where.error(f"status must be one of {', '.join(STATUSES)}")
         protocols[protocol.status] = protocol
     missing = [s for s in STATUSES if s not in protocols]
     if missing:
-        raise KnownError(f"{path.name}: no protocol for {', '.join(missing)}")
+        raise ResourceError(path, f"no protocol for {', '.join(missing)}")
     return protocols
 
 

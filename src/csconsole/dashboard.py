@@ -284,7 +284,7 @@ def build_dashboard(
         elif key == "transformation":
             lines = _transformation_lines(figures)
         elif key == "optimisation_pipeline":
-            from csconsole.opportunities import pipeline
+            from csconsole.opportunities.pipeline import pipeline
 
             found = pipeline(cache, catalog, client.key, today=engine.today)
             lines = found.lines()

@@ -17,7 +17,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health import RULES_VERSION, ClientInfo, Evaluation, HealthEngine
-from csconsole.opportunities import open_by_client
+from csconsole.opportunities.pipeline import open_by_client
 from csconsole.rollup import month_label, parse_month
 
 

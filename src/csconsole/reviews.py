@@ -36,7 +36,7 @@ from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecor
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
 
 if TYPE_CHECKING:
-    from csconsole.opportunities import Opportunity
+    from csconsole.opportunities.model import Opportunity
     from csconsole.roi import RoiReport
 
 Kind = Literal["text", "line", "choice"]
@@ -261,10 +261,11 @@ def _incidents(cache: Cache, client: ClientInfo, month: int) -> tuple[IncidentRo
 
 def open_opportunities(cache: Cache, catalog: Catalog, client_key: str) -> list[Opportunity]:
     """The client's open opportunities (identified, proposed, in progress), best ROI first."""
-    from csconsole import opportunities as opps
+    from csconsole.opportunities.context import load_context
+    from csconsole.opportunities.store import list_opportunities
 
-    ctx = opps.load_context(cache, catalog)
-    rows = [o for o in opps.list_opportunities(cache, ctx, client=client_key) if o.is_open]
+    ctx = load_context(cache, catalog)
+    rows = [o for o in list_opportunities(cache, ctx, client=client_key) if o.is_open]
     rows.sort(key=lambda o: (-(o.roi if o.roi is not None else float("-inf")), o.id))
     return rows
 

@@ -46,7 +46,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(summary.text())
         if summary.status == "ok":
             evaluate_after_sync(cache, today=today)
-            from csconsole.opportunities import create_demo_opportunities
+            from csconsole.opportunities.demo import create_demo_opportunities
 
             create_demo_opportunities(cache, catalog, today=today)
         return EXIT_OK if summary.status == "ok" else EXIT_ERROR

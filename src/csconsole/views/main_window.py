@@ -43,7 +43,7 @@ from csconsole.views.files import FilePlaces
 from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
 from csconsole.views.import_dialog import ImportDialog
-from csconsole.views.opportunities_view import OpportunitiesView
+from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.reviews_view import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
@@ -560,7 +560,7 @@ class MainWindow(QMainWindow):
                 cancel=ctx.cancel_event,
             ).sync(source)
             evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
-            from csconsole.opportunities import create_demo_opportunities
+            from csconsole.opportunities.demo import create_demo_opportunities
 
             create_demo_opportunities(self.cache, self.catalog, today=today)
             return [summary]
