@@ -1,5 +1,5 @@
 """What every command of the command line shares: exit codes, the cache, today, JSON,
-passwords and the health engine.
+passwords and the health engine for the commands that read figures.
 
 Command modules import this and never the package's ``__init__`` (which builds the
 parser from them) nor each other. Importing it, like importing a command module, loads
@@ -17,7 +17,6 @@ from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Collection
     from datetime import date
     from pathlib import Path
 
@@ -94,7 +93,8 @@ def source_password(source: Source, args: argparse.Namespace) -> str | None:
 
 
 def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine the command line and sync use, with the user's bands."""
+    """The engine of the commands that read figures (kpis, roi, report), with the user's
+    bands."""
     from datetime import UTC, datetime
 
     from csconsole.catalog import default_catalog
@@ -102,26 +102,3 @@ def health_engine(cache: Cache, *, today: date) -> HealthEngine:
 
     now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
     return HealthEngine(cache, default_catalog(), today=today, bands=Bands.configured(), now=now)
-
-
-def evaluate_after_sync(
-    cache: Cache,
-    *,
-    changed: Collection[str] | None = None,
-    today: date | None = None,
-    quiet: bool = False,
-) -> list[int]:
-    """Evaluate the latest complete month and the month to date, raising alerts: for the
-    ``changed`` clients (keys) alone when given, so a sync that changed nothing costs
-    nothing here."""
-    if changed is not None and not changed:
-        return []
-    from csconsole import clock
-    from csconsole.alerts import evaluate_alerts
-
-    engine = health_engine(cache, today=today or clock.today())
-    clients = None if changed is None else [c for c in engine.clients() if c.key in changed]
-    raised = evaluate_alerts(engine, clients=clients)
-    if raised and not quiet:
-        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
-    return raised

@@ -36,34 +36,33 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from csconsole.alerts import evaluate_alerts
+    from csconsole.catalog import default_catalog
     from csconsole.health import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
+    from csconsole.usecases.health import evaluate_status, explain_status
 
     today = today_of(args)
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today)
         month = parse_month(args.month) if args.month else None
-        client = engine.find_client(args.client) if args.client else None
-        if args.explain and client is None:
-            raise KnownError("--explain needs --client: it explains one client's status")
-        evaluate_alerts(engine, clients=None if client is None else [client])
-        month = month if month is not None else engine.default_month()
         if args.explain:
-            assert client is not None
-            explanation = engine.explain(month, client=client)
+            if not args.client:
+                raise KnownError("--explain needs --client: it explains one client's status")
+            explanation = explain_status(
+                cache, default_catalog(), client=args.client, month=month, today=today
+            )
             if args.json:
                 print_json(explanation.as_json())
             else:
                 print("\n".join(explanation.lines()))
             return EXIT_OK
-        evaluations = engine.evaluate(month, client=client)
+        status = evaluate_status(
+            cache, default_catalog(), client=args.client, month=month, today=today
+        )
+    month, evaluations = status.month, status.evaluations
     if args.json:
         print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
         return EXIT_OK
-    print(
-        f"Status for {month_label(month)}{' (month to date)' if month == engine.current_month else ''}"
-    )
+    print(f"Status for {month_label(month)}{' (month to date)' if status.to_date else ''}")
     print(f"{'CLIENT':<8} {'NAME':<28} {'TIER':<12} {'STATUS':<7} {'RATING':>6}   REASONS")
     for e in evaluations:
         rating = "—" if e.rating is None else f"{e.rating:.1f}"
@@ -218,10 +217,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_alerts_respond(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from csconsole.alerts import respond
+    from csconsole.usecases.alerts import record_response
 
     with open_cache(args) as cache:
-        respond(cache, args.id, note=args.note, kind=args.kind, now=datetime.now(UTC))
+        record_response(cache, args.id, kind=args.kind, note=args.note, now=datetime.now(UTC))
     print(f"Alert {args.id} answered and closed.")
     return EXIT_OK
 
@@ -229,10 +228,10 @@ def cmd_alerts_respond(args: argparse.Namespace) -> int:
 def cmd_alerts_tick(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from csconsole.alerts import tick
+    from csconsole.usecases.alerts import tick_action
 
     with open_cache(args) as cache:
-        tick(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
+        tick_action(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
     print(f"Alert {args.id}: action {args.item} {'unticked' if args.undo else 'done'}.")
     return EXIT_OK
 
