@@ -292,7 +292,9 @@ def child_sync(args: argparse.Namespace) -> dict[str, Any]:
     window.sync.progressed.connect(
         lambda *_a: progress_signals.__setitem__(0, progress_signals[0] + 1)
     )
-    window.sync.finished.connect(lambda s: outcome.update(done=time.perf_counter(), summaries=s))
+    window.sync.finished.connect(
+        lambda r: outcome.update(done=time.perf_counter(), summaries=r.summaries)
+    )
     window.sync.failed.connect(lambda m: outcome.update(done=time.perf_counter(), failed=m))
     window.sync.cancelled.connect(
         lambda: outcome.update(done=time.perf_counter(), failed="cancelled")

@@ -267,11 +267,12 @@ def test_record_response_closes_the_alert(
     assert red_id in shown_ids(view)
     qtbot.keyClicks(view.note, "Called the client, fix under way")
     with (
-        qtbot.waitSignal(view.responded, timeout=5_000) as responded,
+        qtbot.waitSignal(view.bus.changed, timeout=5_000) as published,
         qtbot.waitSignal(view.loaded, timeout=20_000),
     ):
         view.record_button.click()
-    assert responded.args == [red.client_key]
+    change = published.args[0]  # the window's portfolio and dashboard listen
+    assert (change.kinds, change.clients) == ({"alerts"}, {red.client_key})
     assert red_id not in shown_ids(view)
     closed = next(
         a for a in list_alerts(alerts_cache, include_closed=True, now=clock.now) if a.id == red_id

@@ -19,12 +19,6 @@ class SheetImported:
     report: ImportReport
     raised: list[int]
 
-    @property
-    def changed(self) -> bool:
-        """Whether anything was written (values or notes)."""
-        r = self.report
-        return not r.dry_run and bool(r.inserted or r.updated or r.removed or r.notes_written)
-
 
 def preview_sheet(
     cache: Cache,
@@ -55,9 +49,8 @@ def import_sheet(
     report = import_file(
         cache, catalog, Path(path), client=client, month=month, dry_run=dry_run, today=today
     )
-    result = SheetImported(report=report, raised=[])
-    if not result.changed:
-        return result
+    if not report.changed:
+        return SheetImported(report=report, raised=[])
     raised = raise_alerts_for(cache, catalog, clients={report.client_key}, today=today)
     return SheetImported(report=report, raised=raised)
 

@@ -4,13 +4,12 @@ Selecting an alert shows its protocol (due time, who is assigned, the checklist,
 per alert in the cache) and the letter drafted from the status's template. The user
 edits the draft in place; edits are kept per alert for the session, so moving between
 alerts loses nothing. Copy, mailto and ``.eml`` hand the draft over; the console never
-sends mail. Recording the response closes the alert and emits :attr:`AlertsView.responded`.
+sends mail. Recording the response closes the alert and says so on the window's bus.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csconsole.alerts import AlertView, list_alerts, respond, tick
+from csconsole.alerts import AlertView, list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.emails import (
@@ -66,6 +65,8 @@ from csconsole.emails import (
 from csconsole.errors import KnownError
 from csconsole.health import RANK
 from csconsole.settings import Settings
+from csconsole.usecases.alerts import record_response, response_note, tick_action
+from csconsole.views.bus import Bus, Change
 from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour
 from csconsole.views.table_state import restore_table, save_table, setup_columns
@@ -212,8 +213,6 @@ class AlertsProxy(QSortFilterProxyModel):
 class AlertsView(QWidget):
     """Open alerts above; the selected alert's protocol, response and draft below."""
 
-    #: The key of a client whose alert was answered (the portfolio and dashboard refresh).
-    responded = Signal(str)
     #: Alerts were (re)loaded from the cache.
     loaded = Signal()
     #: The draft of the selected alert is shown (its id).
@@ -228,9 +227,14 @@ class AlertsView(QWidget):
         today: date | None = None,
         templates: Templates | None = None,
         now: Callable[[], datetime] | None = None,
+        bus: Bus | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        #: The window's change notices: alerts raised by a sync or an import reload the
+        #: list; an answer recorded here is published.
+        self.bus = bus or Bus(self)
+        self.bus.changed.connect(self._changed)
         self.cache = cache
         self.catalog = catalog
         self.runner = runner
@@ -426,6 +430,10 @@ class AlertsView(QWidget):
         self.record_button.clicked.connect(self.record_response)
 
     # --- alerts ------------------------------------------------------------------
+
+    def _changed(self, change: Change) -> None:
+        if change.origin is not self and change.about("data", "alerts", "settings"):
+            self.reload()
 
     def reload(self) -> None:
         """Read the alerts from the cache, off the GUI thread; the selection is kept."""
@@ -659,39 +667,35 @@ class AlertsView(QWidget):
             return
         position = int(item.data(Qt.ItemDataRole.UserRole))
         done = item.checkState() == Qt.CheckState.Checked
-        now = self.now()
         try:
-            tick(self.cache, alert.id, position=position, done=done, now=now)
+            ticked = tick_action(self.cache, alert.id, position=position, done=done, now=self.now())
         except KnownError as exc:
             self._show_problem(str(exc))
             return
-        checklist = tuple(
-            replace(c, done=done, ticked_at=now if done else None) if c.position == position else c
-            for c in alert.checklist
-        )
-        self.model.update(replace(alert, checklist=checklist))
+        # Nothing else shows a checklist: the tick is not published.
+        self.model.update(alert.with_item(ticked))
 
     def record_response(self) -> None:
         alert = self.current_alert()
         if alert is None or alert.closed_at is not None:
             return
         kind = str(self.kind.currentData())
-        note = self.note.text().strip()
-        if not note and kind == "email":
-            note = f"Sent: {self.subject.text().strip() or 'the drafted email'}"
-        if not note:
+        note, subject = self.note.text(), self.subject.text()
+        if not response_note(kind=kind, note=note, draft_subject=subject):
             self.response_state.setText("Say in a few words what was done, then record it.")
             self.note.setFocus()
             return
         try:
-            respond(self.cache, alert.id, note=note, kind=kind, now=self.now())
+            record_response(
+                self.cache, alert.id, kind=kind, note=note, draft_subject=subject, now=self.now()
+            )
         except KnownError as exc:
             self.response_state.setText(str(exc))
             return
         self.response_state.setText("Answered; the alert is closed.")
         self.current_id = None
-        self.responded.emit(alert.client_key)
         self.reload()
+        self.bus.publish({"alerts"}, {alert.client_key}, origin=self)
 
     # --- handing the draft over --------------------------------------------------
 

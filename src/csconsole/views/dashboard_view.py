@@ -44,6 +44,7 @@ from csconsole.dashboard import (
     metric_series,
 )
 from csconsole.health import MARKS, fmt_pct, fmt_value
+from csconsole.views.bus import Bus, Change
 from csconsole.views.import_dialog import sheet_path
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.table_state import restore_table, save_table, setup_columns
@@ -426,9 +427,19 @@ class DashboardView(QWidget):
     file_dropped = Signal(str)
 
     def __init__(
-        self, *, cache: Cache, catalog: Catalog, runner: TaskRunner, today: date | None = None
+        self,
+        *,
+        cache: Cache,
+        catalog: Catalog,
+        runner: TaskRunner,
+        today: date | None = None,
+        bus: Bus | None = None,
     ) -> None:
         super().__init__()
+        #: The window's change notices: the client shown reloads when its data, alerts,
+        #: opportunities or the bands change.
+        self.bus = bus or Bus(self)
+        self.bus.changed.connect(self._changed)
         self.cache = cache
         self.catalog = catalog
         self.runner = runner
@@ -584,9 +595,11 @@ class DashboardView(QWidget):
             self._load_on_show = False
             self.load()
 
-    def clients_changed(self, keys: set[str]) -> None:
-        """A sync changed these clients: reload only if the one shown is among them."""
-        if self.client_key and self.client_key in keys:
+    def _changed(self, change: Change) -> None:
+        """Reload only if the client shown is among those changed."""
+        if change.touches(self.client_key) and change.about(
+            "data", "alerts", "opportunities", "settings"
+        ):
             self.load()
 
     def load(self) -> None:

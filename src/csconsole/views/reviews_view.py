@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
@@ -55,13 +55,13 @@ from csconsole.reviews import (
     Review,
     ReviewFacts,
     describe_edited,
-    gather_facts,
     left_out,
-    load_review,
     parse_due,
     save_review,
 )
 from csconsole.rollup import month_index, month_label, parse_month
+from csconsole.usecases.reviews import ExportProgress, export_report, export_reports, open_review
+from csconsole.views.bus import Bus, Change
 from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.tasks import TaskContext, TaskRunner
@@ -125,9 +125,15 @@ class ReviewsView(QWidget):
         catalog: Catalog,
         runner: TaskRunner,
         today: date | None = None,
+        bus: Bus | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        #: The window's change notices: a saved review is published; new figures for the
+        #: client-month shown reload it (now, or when the tab is next shown).
+        self.bus = bus or Bus(self)
+        self.bus.changed.connect(self._changed)
+        self._stale = False
         self.cache = cache
         self.catalog = catalog
         self.runner = runner
@@ -301,6 +307,7 @@ class ReviewsView(QWidget):
             app.aboutToQuit.connect(self.save_now)
         self._set_enabled(False)
         self._clients: list[tuple[str, str, int]] = []
+        self._clients_stale = False
         self._wanted: tuple[str, str] | None = None
         self._wanted_month = ""
         self._following = False
@@ -502,11 +509,10 @@ class ReviewsView(QWidget):
         self._set_enabled(False)
         self.edited_label.setText("Loading…")
         cache, catalog, today = self.cache, self.catalog, self.today
+        self._stale = False
 
         def work(_ctx: TaskContext) -> tuple[ReviewFacts, Review]:
-            engine = HealthEngine(cache, catalog, today=today)
-            facts = gather_facts(cache, catalog, client=key, month=parse_month(month), engine=engine)  # fmt: skip
-            return facts, load_review(cache, facts)
+            return open_review(cache, catalog, client=key, month=month, today=today)
 
         self.runner.start("reviews-load", work, on_success=self._show, on_failure=self._load_failed)  # fmt: skip
 
@@ -669,15 +675,33 @@ class ReviewsView(QWidget):
         self._dirty = False
         self.edited_label.setText(describe_edited(self.review))
         self.saved.emit(self.review.client_key, self.review.month)
+        self.bus.publish({"reviews"}, {self.review.client_key}, origin=self)
+
+    def _changed(self, change: Change) -> None:
+        """New figures or opportunities for the client shown: read it again, at once when
+        the tab is on screen (pending edits are saved first), else when next shown."""
+        if change.origin is self or not change.about("data", "opportunities", "settings"):
+            return
+        if change.clients is None and change.about("data"):
+            self._clients_stale = True  # the demo or a full reload may bring new clients
+        if self.review is not None and change.touches(self.client_key):
+            if self.isVisible():
+                self.save_now()
+                self.load()
+            else:
+                self._stale = True
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._clients:  # read the clients when the tab is first shown
+        if not self._clients or self._clients_stale:  # read the clients when first shown
+            self._clients_stale = False
             self.reload_clients()
         elif self._wanted is not None:  # the dashboard moved on while this tab was hidden
             key, month = self._wanted
             self._wanted = None
             self.follow(key, month)
+        elif self._stale:  # its figures changed while the tab was hidden
+            self.load()
 
     def hideEvent(self, event: Any) -> None:
         self.save_now()
@@ -727,10 +751,7 @@ class ReviewsView(QWidget):
         key, month = self.facts.client.key, self.facts.month_index
 
         def work(_ctx: TaskContext) -> Path:
-            from csconsole.reports.export import export_one
-
-            engine = HealthEngine(cache, catalog, today=today)
-            return export_one(cache, catalog, client=key, month=month, kind=kind, path=path, engine=engine)  # fmt: skip
+            return export_report(cache, catalog, client=key, month=month, kind=kind, path=path, today=today)  # fmt: skip
 
         self.export_button.setEnabled(False)
         self.export_roi_button.setEnabled(False)
@@ -763,21 +784,17 @@ class ReviewsView(QWidget):
         self.progress_dialog = progress
 
         def work(ctx: TaskContext) -> Path:
-            from csconsole.reports.export import export_all
-
-            engine = HealthEngine(cache, catalog, today=today)
-            export_all(
+            export_reports(
                 cache, catalog, month=parse_month(month), folder=folder, kinds=kinds,
-                progress=lambda done, total, text: ctx.progress((done, total, text)),
-                cancelled=lambda: ctx.cancelled, engine=engine,
+                today=today, progress=ctx.progress, cancel=ctx.cancel_event,
             )  # fmt: skip
             return folder
 
-        def on_progress(value: object) -> None:
-            done, total, text = cast(tuple[int, int, str], value)
-            progress.setMaximum(total)
-            progress.setValue(done)
-            progress.setLabelText(f"{done} of {total}: {text}")
+        def on_progress(step: object) -> None:
+            if isinstance(step, ExportProgress):
+                progress.setMaximum(step.total)
+                progress.setValue(step.done)
+                progress.setLabelText(f"{step.done} of {step.total}: {step.text}")
 
         def finish() -> None:
             progress.reset()

@@ -14,7 +14,8 @@ from csconsole.errors import NoKeyringError
 from csconsole.models import Source
 from csconsole.settings import Settings
 from csconsole.sources import list_sources
-from csconsole.sync import Syncer, SyncProgress, SyncSummary
+from csconsole.sync import SyncProgress
+from csconsole.usecases.sync import SyncResult, sync_sources
 from csconsole.views.tasks import TaskContext, TaskRunner
 
 #: Asks the user for a source's password for this session; None when they decline.
@@ -30,22 +31,18 @@ def run_sync(
     passwords: dict[str, str | None],
     settings: Settings,
     today: date | None = None,
-) -> list[SyncSummary]:
-    """The worker: sync each source in turn; a failing source does not stop the others."""
-    syncer = Syncer(
+) -> SyncResult:
+    """The worker: the sync use case (each source in turn, then the changed clients' alerts)."""
+    return sync_sources(
         cache,
         catalog,
-        retention_months=settings.retention_months,
-        batch_size=settings.sync_batch_size,
+        sources=sources,
+        password=lambda source: passwords.get(source.name),
+        settings=settings,
+        today=today,
         progress=ctx.progress,
         cancel=ctx.cancel_event,
-        today=today,
     )
-    summaries = []
-    for source in sources:
-        ctx.check_cancelled()
-        summaries.append(syncer.sync(source, password=passwords.get(source.name)))
-    return summaries
 
 
 class SyncController(QObject):
@@ -53,7 +50,7 @@ class SyncController(QObject):
 
     started = Signal()
     progressed = Signal(str, int, int)  # text, done, total
-    finished = Signal(list)  # list[SyncSummary]
+    finished = Signal(object)  # SyncResult
     failed = Signal(str)
     cancelled = Signal()
 

@@ -38,6 +38,7 @@ from csconsole.opportunities.context import Context, load_context
 from csconsole.opportunities.files import ImportReport, export_rows, import_file
 from csconsole.opportunities.model import PRIORITIES, STATUSES, Opportunity
 from csconsole.opportunities.store import create, history, list_opportunities, remove, save
+from csconsole.views.bus import Bus, Change
 from csconsole.views.files import FilePlaces
 from csconsole.views.opportunities.dialogs import HistoryDialog, OpportunityDialog
 from csconsole.views.opportunities.table import (
@@ -65,8 +66,6 @@ class OpportunitiesView(QWidget):
     """The tab: toolbar, filters and search, the table, and the totals of the visible rows."""
 
     loaded = Signal()
-    #: The store changed for these client keys (the dashboard and portfolio refresh).
-    changed = Signal(object)
 
     def __init__(
         self,
@@ -75,9 +74,14 @@ class OpportunitiesView(QWidget):
         catalog: Catalog,
         runner: TaskRunner,
         today: date | None = None,
+        bus: Bus | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        #: The window's change notices: this tab's edits are published (the portfolio's
+        #: counts and the clients' dashboards follow); a sync or the demo reloads it.
+        self.bus = bus or Bus(self)
+        self.bus.changed.connect(self._changed)
         self.cache = cache
         self.catalog = catalog
         self.runner = runner
@@ -254,6 +258,10 @@ class OpportunitiesView(QWidget):
 
     # --- data ---------------------------------------------------------------------------
 
+    def _changed(self, change: Change) -> None:
+        if change.origin is not self and change.about("data", "opportunities", "settings"):
+            self.reload()
+
     def reload(self, *, select: str = "") -> None:
         """Reload every opportunity from the cache off the GUI thread."""
         self._select_after_load = select or self._select_after_load or (self.selected_id() or "")
@@ -398,7 +406,7 @@ class OpportunitiesView(QWidget):
         if opp_id:
             self.show_notice(f"Added {opp_id}.")
             self.reload(select=opp_id)
-            self.changed.emit({opp.client_key})
+            self.bus.publish({"opportunities"}, {opp.client_key}, origin=self)
         return opp_id
 
     def edit_selected(self) -> None:
@@ -414,7 +422,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: save(self.cache, edited)) is not None:
             self.show_notice(f"Saved {opp.id}.")
             self.reload(select=opp.id)
-            self.changed.emit({opp.client_key, edited.client_key})
+            self.bus.publish({"opportunities"}, {opp.client_key, edited.client_key}, origin=self)
 
     def duplicate_selected(self) -> None:
         opp = self.selected()
@@ -444,7 +452,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: remove(self.cache, opp.id)) is not None:
             self.show_notice(f"Deleted {opp.id}.")
             self.reload()
-            self.changed.emit({opp.client_key})
+            self.bus.publish({"opportunities"}, {opp.client_key}, origin=self)
 
     def _write(self, fn: Callable[[], Any]) -> Any:
         """A short write transaction on the GUI thread; a known failure becomes a notice."""
@@ -515,7 +523,7 @@ class OpportunitiesView(QWidget):
         def done(report: ImportReport) -> None:
             self.show_notice(report.text())
             self.reload()
-            self.changed.emit(set(ctx.clients))
+            self.bus.publish({"opportunities"}, set(ctx.clients), origin=self)
 
         def failed(message: str) -> None:
             # The first bad line up front; the whole message in the tooltip.
