@@ -504,6 +504,8 @@ def rating_alone(
 def incident_text(incident: IncidentInput) -> str:
     """An open incident as a client may read it: its title and the day it was opened,
     never the internal key."""
+    from csconsole.formatting import one_line
+
     title = one_line(incident.title) or "an unnamed incident"
     opened = incident.opened_at[:10]
     try:
@@ -512,11 +514,6 @@ def incident_text(incident: IncidentInput) -> str:
     except ValueError:
         when = opened
     return f"Open {incident.severity} incident: {title} (since {when})"
-
-
-def one_line(text: str) -> str:
-    """Text on one line: line breaks and runs of spaces become single spaces."""
-    return " ".join(text.split())
 
 
 # --- a client-month's evaluation, as stored and shown ----------------------------

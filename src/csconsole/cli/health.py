@@ -13,17 +13,11 @@ from csconsole.cli.common import EXIT_OK, health_engine, open_cache, print_json,
 from csconsole.errors import KnownError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from csconsole.health import HealthEngine
 
 #: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
 #: so that building the parser loads no engine (a test holds the two equal).
 RESPONSE_KINDS = ("note", "email", "call", "meeting")
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
@@ -185,6 +179,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from csconsole.alerts import list_alerts
+    from csconsole.formatting import local_time
 
     now = datetime.now(UTC)
     if getattr(args, "today", None):
@@ -198,13 +193,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print("No open alerts." if not args.all else "No alerts.")
     for a in alerts:
         state = (
-            f"answered {_local(a.closed_at)} ({a.response_kind}: {a.response_note})"
+            f"answered {local_time(a.closed_at)} ({a.response_kind}: {a.response_note})"
             if a.closed_at
             else _left(a.time_left(now).total_seconds())
         )
         print(
             f"#{a.id} {a.status.upper():<6} {a.client_key} {a.client_name} — {a.month}, "
-            f"was {a.previous_status or 'new'}; raised {_local(a.raised_at)}, due {_local(a.due_at)}: {state}"
+            f"was {a.previous_status or 'new'}; raised {local_time(a.raised_at)}, due {local_time(a.due_at)}: {state}"
         )
         print(f"    assigned to: {a.assigned_to}")
         for reason in a.reasons:

@@ -21,14 +21,6 @@ from csconsole.reviews import SECTION_BY_KEY, Review, ReviewFacts, blank
 from csconsole.rollup import parse_month
 
 
-def money(value: float | None) -> str:
-    return fmt.money(value)
-
-
-def percent(value: float | None) -> str:
-    return fmt.percent(value, 0)
-
-
 def variance_text(k: Kpi) -> str:
     return fmt.signed_percent(k.variance, 1)
 
@@ -207,23 +199,23 @@ class ReviewReport(ClientMonthReport):
                         [
                             [
                                 "Time saved",
-                                money(cur.time_savings_value),
+                                fmt.money(cur.time_savings_value),
                                 f"{fmt.hours(cur.hours_saved)} × {fmt.money(roi.hourly_rate)} an hour",
                             ],
                             [
                                 "Errors prevented",
-                                money(cur.error_prevention_value),
+                                fmt.money(cur.error_prevention_value),
                                 f"{fmt.number(cur.errors_prevented)} × {fmt.money(roi.cost_per_error)} an error",
                             ],
                             [
                                 "Revenue attributed",
-                                money(cur.revenue_attribution),
+                                fmt.money(cur.revenue_attribution),
                                 "weighted direct, assisted and influenced revenue",
                             ],
                             [
                                 "Value created",
-                                money(cur.value),
-                                f"investment {money(cur.investment)} (fee and system costs); monthly ROI {percent(cur.roi)}",
+                                fmt.money(cur.value),
+                                f"investment {fmt.money(cur.investment)} (fee and system costs); monthly ROI {fmt.percent(cur.roi)}",
                             ],
                         ],
                         (0.3, 0.18, 0.52),
