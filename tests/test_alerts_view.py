@@ -23,7 +23,9 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.emails import Templates
 from csconsole.health import HealthEngine
-from csconsole.views.alerts_view import C_LEFT, ID_ROLE, TICK_MS, AlertsView
+from csconsole.views.alerts.model import C_LEFT
+from csconsole.views.alerts.tab import TICK_MS, AlertsView
+from csconsole.views.table_model import ID_ROLE
 from csconsole.views.tasks import TaskRunner
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"

@@ -36,7 +36,7 @@ from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
 from csconsole.usecases.demo import DemoLoaded, load_demo
 from csconsole.usecases.sync import SyncResult
-from csconsole.views.alerts_view import AlertsView
+from csconsole.views.alerts.tab import AlertsView
 from csconsole.views.bus import KINDS, Bus, Change
 from csconsole.views.dashboard_view import DashboardView
 from csconsole.views.files import FilePlaces

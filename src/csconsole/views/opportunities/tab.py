@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -27,18 +26,16 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QToolBar,
     QVBoxLayout,
-    QWidget,
 )
 
 from csconsole import clock
-from csconsole.cache import Cache
-from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
+from csconsole.formatting import money, one_line
 from csconsole.opportunities.context import Context, load_context
 from csconsole.opportunities.files import ImportReport, export_rows, import_file
 from csconsole.opportunities.model import PRIORITIES, STATUSES, Opportunity
 from csconsole.opportunities.store import create, history, list_opportunities, remove, save
-from csconsole.views.bus import Bus, Change
+from csconsole.views.bus import Change
 from csconsole.views.files import FilePlaces
 from csconsole.views.opportunities.dialogs import HistoryDialog, OpportunityDialog
 from csconsole.views.opportunities.table import (
@@ -53,39 +50,23 @@ from csconsole.views.opportunities.table import (
     OpportunityFilter,
     OpportunityModel,
     OpportunityTable,
-    money,
-    one_line,
 )
+from csconsole.views.tab import Tab, TabServices
 from csconsole.views.table_state import restore_table, save_table, setup_columns
-from csconsole.views.tasks import TaskContext, TaskRunner
+from csconsole.views.tasks import TaskContext
 
 # --- the tab -------------------------------------------------------------------------------
 
 
-class OpportunitiesView(QWidget):
+class OpportunitiesView(Tab):
     """The tab: toolbar, filters and search, the table, and the totals of the visible rows."""
 
     loaded = Signal()
 
-    def __init__(
-        self,
-        *,
-        cache: Cache,
-        catalog: Catalog,
-        runner: TaskRunner,
-        today: date | None = None,
-        bus: Bus | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        #: The window's change notices: this tab's edits are published (the portfolio's
-        #: counts and the clients' dashboards follow); a sync or the demo reloads it.
-        self.bus = bus or Bus(self)
-        self.bus.changed.connect(self._changed)
-        self.cache = cache
-        self.catalog = catalog
-        self.runner = runner
-        self.today = today
+    def __init__(self, **services: Unpack[TabServices]) -> None:
+        # This tab's edits are published (the portfolio's counts and the clients'
+        # dashboards follow); a sync or the demo reloads it.
+        super().__init__(**services)
         self.ctx: Context | None = None
         self._select_after_load = ""
         #: Where the export and import dialogs start (the main window shares its places).
@@ -258,8 +239,8 @@ class OpportunitiesView(QWidget):
 
     # --- data ---------------------------------------------------------------------------
 
-    def _changed(self, change: Change) -> None:
-        if change.origin is not self and change.about("data", "opportunities", "settings"):
+    def on_change(self, change: Change) -> None:
+        if change.about("data", "opportunities", "settings"):
             self.reload()
 
     def reload(self, *, select: str = "") -> None:
@@ -346,7 +327,8 @@ class OpportunitiesView(QWidget):
         upsell = sum(o.upsell for o in rows)
         self.totals.setText(
             f"{len(rows)} of {self.model.rowCount()} opportunities · investment "
-            f"{money(investment) or '$0'} · expected annual benefit {money(benefit) or '$0'} · "
+            f"{money(investment, cents=False)} · expected annual benefit "
+            f"{money(benefit, cents=False)} · "
             f"{overdue} overdue for review · {upsell} upsell"
         )
 
@@ -406,7 +388,7 @@ class OpportunitiesView(QWidget):
         if opp_id:
             self.show_notice(f"Added {opp_id}.")
             self.reload(select=opp_id)
-            self.bus.publish({"opportunities"}, {opp.client_key}, origin=self)
+            self.publish({"opportunities"}, {opp.client_key})
         return opp_id
 
     def edit_selected(self) -> None:
@@ -422,7 +404,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: save(self.cache, edited)) is not None:
             self.show_notice(f"Saved {opp.id}.")
             self.reload(select=opp.id)
-            self.bus.publish({"opportunities"}, {opp.client_key, edited.client_key}, origin=self)
+            self.publish({"opportunities"}, {opp.client_key, edited.client_key})
 
     def duplicate_selected(self) -> None:
         opp = self.selected()
@@ -452,7 +434,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: remove(self.cache, opp.id)) is not None:
             self.show_notice(f"Deleted {opp.id}.")
             self.reload()
-            self.bus.publish({"opportunities"}, {opp.client_key}, origin=self)
+            self.publish({"opportunities"}, {opp.client_key})
 
     def _write(self, fn: Callable[[], Any]) -> Any:
         """A short write transaction on the GUI thread; a known failure becomes a notice."""
@@ -523,7 +505,7 @@ class OpportunitiesView(QWidget):
         def done(report: ImportReport) -> None:
             self.show_notice(report.text())
             self.reload()
-            self.bus.publish({"opportunities"}, set(ctx.clients), origin=self)
+            self.publish({"opportunities"}, set(ctx.clients))
 
         def failed(message: str) -> None:
             # The first bad line up front; the whole message in the tooltip.
