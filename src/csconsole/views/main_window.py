@@ -38,7 +38,7 @@ from csconsole.usecases.demo import DemoLoaded, load_demo
 from csconsole.usecases.sync import SyncResult
 from csconsole.views.alerts.tab import AlertsView
 from csconsole.views.bus import KINDS, Bus, Change
-from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.dashboard.tab import DashboardView
 from csconsole.views.files import FilePlaces
 from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
