@@ -45,7 +45,7 @@ from csconsole.views.help_window import HelpWindow
 from csconsole.views.import_dialog import ImportDialog
 from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
-from csconsole.views.reviews_view import ReviewsView
+from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
 from csconsole.views.tasks import TaskContext, TaskRunner
