@@ -1,4 +1,5 @@
-"""The main window: Portfolio and Client dashboard tabs, sync with progress, settings."""
+"""The main window: the tabs, sync and the demo with progress, imports and settings, and
+the portfolio, which it re-evaluates as the window's change notices say."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from csconsole import __version__, clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.formatting import local_time
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
 from csconsole.usecases.demo import DemoLoaded, load_demo
@@ -43,11 +43,13 @@ from csconsole.views.files import FilePlaces
 from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
 from csconsole.views.import_dialog import ImportDialog
+from csconsole.views.notices import Banner, WelcomePage
 from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
 from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
+from csconsole.views.tab import TabServices
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import apply_theme, current_theme
 
@@ -63,57 +65,7 @@ FRESHNESS_TICK_MS = 20_000
 
 
 def describe_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-class WelcomePage(QWidget):
-    """Shown instead of empty grids when the cache has no clients yet."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        title = QLabel("<h2>No client data yet</h2>")
-        self.text = text = QLabel(
-            "csconsole works from a local copy of your clients' metrics. Load the demo data "
-            "to look around, or add your company's warehouse as a source and sync it."
-        )
-        text.setWordWrap(True)
-        self.demo_button = QPushButton("Load the &demo data")
-        self.source_button = QPushButton("&Add a data source…")
-        self.demo_button.setDefault(True)
-        layout = QVBoxLayout(self)
-        layout.addStretch()
-        for widget in (title, text, self.demo_button, self.source_button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        # A wrapped label centred in a layout is given its narrowest width and clipped;
-        # a fixed width lets it take the height its lines need.
-        text.setFixedWidth(480)
-        text.setMinimumHeight(text.heightForWidth(480))
-        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch()
-
-
-class Banner(QFrame):
-    """A dismissable message above the tabs, for problems that must not block the window."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setObjectName("banner")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("Dismiss")
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str) -> None:
-        self.text.setText(text)
-        self.show()
+    return "never" if moment is None else local_time(moment)
 
 
 class MainWindow(QMainWindow):
@@ -150,10 +102,9 @@ class MainWindow(QMainWindow):
         )
 
         self.portfolio_view = PortfolioView()
-        tab_args: dict[str, Any] = {
-            "cache": cache, "catalog": catalog, "runner": self.runner, "today": today,
-            "bus": self.bus,
-        }  # fmt: skip
+        tab_args = TabServices(
+            cache=cache, catalog=catalog, runner=self.runner, today=today, bus=self.bus
+        )
         self.dashboard_view = DashboardView(**tab_args)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
