@@ -13,15 +13,11 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import KnownError
-from csconsole.health import (
-    Bands,
-    ClientInfo,
-    Explanation,
-    HealthEngine,
-    Kpi,
-    fmt_value,
-    period_end,
-)
+from csconsole.health.bands import Bands
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.explain import Explanation
+from csconsole.health.rules import Kpi, fmt_value
 from csconsole.roi import RoiReport, client_roi
 from csconsole.rollup import (
     aggregate,
@@ -32,6 +28,7 @@ from csconsole.rollup import (
     month_index,
     month_label,
     month_start,
+    period_end,
     samples_source,
 )
 

@@ -36,7 +36,10 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine, fmt_value
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES, fmt_value
 from csconsole.paths import resources_dir, templates_dir
 from csconsole.rollup import month_label, parse_month
 from csconsole.settings import Settings

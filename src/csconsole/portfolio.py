@@ -16,7 +16,10 @@ from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import RULES_VERSION, ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import RULES_VERSION
 from csconsole.opportunities.pipeline import open_by_client
 from csconsole.rollup import month_label, parse_month
 

@@ -31,7 +31,10 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import Kpi
 from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
 

@@ -75,7 +75,7 @@ class SelfTest:
         return f"{samples:,} demo samples synced"
 
     def status(self) -> str:
-        from csconsole.health import HealthEngine
+        from csconsole.health.engine import HealthEngine
 
         engine = HealthEngine(self.state["cache"], self.state["catalog"])
         evaluations = engine.evaluate(engine.latest_complete)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from csconsole.cache import Cache
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
     from csconsole.models import Source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -98,7 +98,8 @@ def health_engine(cache: Cache, *, today: date) -> HealthEngine:
     from datetime import UTC, datetime
 
     from csconsole.catalog import default_catalog
-    from csconsole.health import Bands, HealthEngine
+    from csconsole.health.bands import Bands
+    from csconsole.health.engine import HealthEngine
 
     now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
     return HealthEngine(cache, default_catalog(), today=today, bands=Bands.configured(), now=now)

@@ -15,7 +15,7 @@ from csconsole.errors import KnownError
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
 
 #: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
 #: so that building the parser loads no engine (a test holds the two equal).
@@ -37,7 +37,7 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from csconsole.alerts import evaluate_alerts
-    from csconsole.health import TREND_ARROWS
+    from csconsole.health.rules import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
 
     today = today_of(args)
@@ -83,7 +83,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from csconsole.formatting import signed_percent
-    from csconsole.health import fmt_value
+    from csconsole.health.rules import fmt_value
 
     with open_cache(args) as cache:
         engine = health_engine(cache, today=today_of(args))
@@ -123,7 +123,7 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
-    from csconsole.health import fmt_value
+    from csconsole.health.rules import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 

@@ -21,7 +21,9 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.reports import KINDS
 from csconsole.reports.branding import Branding, load_branding
 from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review

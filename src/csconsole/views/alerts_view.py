@@ -64,7 +64,7 @@ from csconsole.emails import (
     write_eml,
 )
 from csconsole.errors import KnownError
-from csconsole.health import RANK
+from csconsole.health.rules import RANK
 from csconsole.settings import Settings
 from csconsole.views.files import FilePlaces, open_path
 from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour

@@ -43,7 +43,7 @@ from csconsole.dashboard import (
     build_dashboard,
     metric_series,
 )
-from csconsole.health import MARKS, fmt_pct, fmt_value
+from csconsole.health.rules import MARKS, fmt_pct, fmt_value
 from csconsole.views.import_dialog import sheet_path
 from csconsole.views.portfolio_view import trend_arrow
 from csconsole.views.table_state import restore_table, save_table, setup_columns

@@ -33,7 +33,7 @@ from csconsole import __version__, clock
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
 from csconsole.sync import SyncSummary

@@ -46,7 +46,8 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import MARKS, TREND_ARROWS, HealthEngine, fmt_value
+from csconsole.health.engine import HealthEngine
+from csconsole.health.rules import MARKS, TREND_ARROWS, fmt_value
 from csconsole.reviews import (
     FEASIBILITY,
     SECTIONS,
