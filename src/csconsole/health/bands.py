@@ -4,13 +4,13 @@ settings (``health_bands``) may override any of them."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from csconsole.errors import KnownError
 from csconsole.paths import resources_dir
+from csconsole.resources import load_toml
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,7 @@ class Bands:
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Bands:
         """The shipped bands with the user's overrides (settings ``health_bands``) applied."""
         path = resources_dir() / "health" / "bands.toml"
-        try:
-            with path.open("rb") as fh:
-                data: dict[str, Any] = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise KnownError(f"{path}: cannot read the status bands: {exc}") from None
+        data = load_toml(path)
         data.update(overrides or {})
         return cls.from_mapping(data, where=str(path))
 
