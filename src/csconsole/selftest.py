@@ -75,9 +75,9 @@ class SelfTest:
         return f"{samples:,} demo samples synced"
 
     def status(self) -> str:
-        from csconsole.health.engine import HealthEngine
+        from csconsole.health.engine import open_engine
 
-        engine = HealthEngine(self.state["cache"], self.state["catalog"])
+        engine = open_engine(self.state["cache"], self.state["catalog"])
         evaluations = engine.evaluate(engine.latest_complete)
         if not evaluations:
             raise RuntimeError("no client was rated")

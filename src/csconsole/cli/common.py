@@ -1,5 +1,6 @@
 """What every command of the command line shares: exit codes, the cache, today, JSON,
-passwords and the health engine.
+passwords and the evaluation after a sync. A command gets its health engine from
+:func:`csconsole.health.engine.open_engine`, as the console does.
 
 Command modules import this and never the package's ``__init__`` (which builds the
 parser from them) nor each other. Importing it, like importing a command module, loads
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from csconsole.cache import Cache
-    from csconsole.health.engine import HealthEngine
     from csconsole.models import Source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -93,18 +93,6 @@ def source_password(source: Source, args: argparse.Namespace) -> str | None:
     return password
 
 
-def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine the command line and sync use, with the user's bands."""
-    from datetime import UTC, datetime
-
-    from csconsole.catalog import default_catalog
-    from csconsole.health.bands import Bands
-    from csconsole.health.engine import HealthEngine
-
-    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
-    return HealthEngine(cache, default_catalog(), today=today, bands=Bands.configured(), now=now)
-
-
 def evaluate_after_sync(
     cache: Cache,
     *,
@@ -119,8 +107,9 @@ def evaluate_after_sync(
         return []
     from csconsole import clock
     from csconsole.alerts import evaluate_alerts
+    from csconsole.health.engine import open_engine
 
-    engine = health_engine(cache, today=today or clock.today())
+    engine = open_engine(cache, today=today or clock.today())
     clients = None if changed is None else [c for c in engine.clients() if c.key in changed]
     raised = evaluate_alerts(engine, clients=clients)
     if raised and not quiet:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from csconsole.cli.common import EXIT_OK, health_engine, open_cache, print_json, today_of
+from csconsole.cli.common import EXIT_OK, open_cache, print_json, today_of
 from csconsole.errors import KnownError
 
 if TYPE_CHECKING:
@@ -37,12 +37,13 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from csconsole.alerts import evaluate_alerts
+    from csconsole.health.engine import open_engine
     from csconsole.health.rules import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
 
     today = today_of(args)
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today)
+        engine = open_engine(cache, today=today)
         month = parse_month(args.month) if args.month else None
         client = engine.find_client(args.client) if args.client else None
         if args.explain and client is None:
@@ -83,10 +84,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from csconsole.formatting import signed_percent
+    from csconsole.health.engine import open_engine
     from csconsole.health.rules import fmt_value
 
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         (evaluation,) = engine.evaluate(month, client=client)
@@ -123,13 +125,14 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
+    from csconsole.health.engine import open_engine
     from csconsole.health.rules import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 
     weights = getattr(Settings.load(), "roi_weights", None) or None
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)

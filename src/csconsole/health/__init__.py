@@ -11,14 +11,15 @@ The package, by part:
   its JSON, and the re-judging of evaluations stored by older rules;
 - :mod:`~csconsole.health.explain`: what changed since the previous month;
 - :mod:`~csconsole.health.clients`: the cache's clients as the rules see them;
-- :mod:`~csconsole.health.engine`: the engine over the cache and its history.
+- :mod:`~csconsole.health.engine`: the engine over the cache and its history, and
+  :func:`~csconsole.health.engine.open_engine`, the one way a user's action gets one.
 
-Here are the engine and the two types every caller meets; anything else is imported
-from its module.
+Here are the engine, its factory and the two types every caller meets; anything else is
+imported from its module.
 """
 
 from csconsole.health.clients import ClientInfo
-from csconsole.health.engine import HealthEngine
+from csconsole.health.engine import HealthEngine, open_engine
 from csconsole.health.evaluation import Evaluation
 
-__all__ = ["ClientInfo", "Evaluation", "HealthEngine"]
+__all__ = ["ClientInfo", "Evaluation", "HealthEngine", "open_engine"]

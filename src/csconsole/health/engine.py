@@ -24,7 +24,7 @@ from typing import Any
 
 from csconsole import clock
 from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.catalog import Catalog, default_catalog
 from csconsole.errors import KnownError
 from csconsole.health.bands import Bands
 from csconsole.health.clients import ClientInfo, find_client, load_clients
@@ -391,3 +391,22 @@ class HealthEngine:
     def explain(self, month: int, *, client: ClientInfo) -> Explanation:
         ((cur, prev),) = self.evaluate_with_previous(month, client=client)
         return explain(cur, prev)
+
+
+def open_engine(
+    cache: Cache,
+    catalog: Catalog | None = None,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> HealthEngine:
+    """The engine a user's action works with, whichever screen or command asks: the
+    user's bands and, unless given, the application's catalog; ``today`` and ``now``
+    default to the clock's."""
+    return HealthEngine(
+        cache,
+        default_catalog() if catalog is None else catalog,
+        today=today,
+        bands=Bands.configured(),
+        now=now,
+    )

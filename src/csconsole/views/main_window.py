@@ -33,7 +33,7 @@ from csconsole import __version__, clock
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health.engine import HealthEngine
+from csconsole.health.engine import open_engine
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
 from csconsole.sync import SyncSummary
@@ -520,7 +520,7 @@ class MainWindow(QMainWindow):
         today = self.today
 
         def work(_ctx: TaskContext) -> list[int]:
-            engine = HealthEngine(self.cache, self.catalog, today=today)
+            engine = open_engine(self.cache, self.catalog, today=today)
             clients = [c for c in engine.clients() if c.key in changed]
             return evaluate_alerts(engine, clients=clients)
 
@@ -559,7 +559,7 @@ class MainWindow(QMainWindow):
                 progress=ctx.progress,
                 cancel=ctx.cancel_event,
             ).sync(source)
-            evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
+            evaluate_alerts(open_engine(self.cache, self.catalog, today=today))
             from csconsole.opportunities.demo import create_demo_opportunities
 
             create_demo_opportunities(self.cache, self.catalog, today=today)

@@ -46,7 +46,7 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health.engine import HealthEngine
+from csconsole.health.engine import open_engine
 from csconsole.health.rules import MARKS, TREND_ARROWS, fmt_value
 from csconsole.reviews import (
     FEASIBILITY,
@@ -396,7 +396,7 @@ class ReviewsView(QWidget):
     def reload_clients(self) -> None:
         """Fill the client picker from the cache (keeps the current client, or takes the
         one another tab or the last session asked for)."""
-        engine = HealthEngine(self.cache, self.catalog, today=self.today)
+        engine = open_engine(self.cache, self.catalog, today=self.today)
         current = self.client_key
         wanted, self._wanted = self._wanted, None
         if wanted is not None:
@@ -505,7 +505,7 @@ class ReviewsView(QWidget):
         cache, catalog, today = self.cache, self.catalog, self.today
 
         def work(_ctx: TaskContext) -> tuple[ReviewFacts, Review]:
-            engine = HealthEngine(cache, catalog, today=today)
+            engine = open_engine(cache, catalog, today=today)
             facts = gather_facts(cache, catalog, client=key, month=parse_month(month), engine=engine)  # fmt: skip
             return facts, load_review(cache, facts)
 
@@ -730,7 +730,7 @@ class ReviewsView(QWidget):
         def work(_ctx: TaskContext) -> Path:
             from csconsole.reports.export import export_one
 
-            engine = HealthEngine(cache, catalog, today=today)
+            engine = open_engine(cache, catalog, today=today)
             return export_one(cache, catalog, client=key, month=month, kind=kind, path=path, engine=engine)  # fmt: skip
 
         self.export_button.setEnabled(False)
@@ -766,7 +766,7 @@ class ReviewsView(QWidget):
         def work(ctx: TaskContext) -> Path:
             from csconsole.reports.export import export_all
 
-            engine = HealthEngine(cache, catalog, today=today)
+            engine = open_engine(cache, catalog, today=today)
             export_all(
                 cache, catalog, month=parse_month(month), folder=folder, kinds=kinds,
                 progress=lambda done, total, text: ctx.progress((done, total, text)),
