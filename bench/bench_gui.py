@@ -70,7 +70,7 @@ def build_portfolio_cache(workdir: Path, today: date) -> tuple[Path, int]:
     from csconsole.alerts import evaluate_alerts
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
     from csconsole.models import Source, utcnow
     from csconsole.sync import Syncer
 

@@ -22,7 +22,7 @@ from csconsole.alerts import evaluate_alerts, list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.emails import Templates
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.views.alerts.model import C_LEFT
 from csconsole.views.alerts.tab import TICK_MS, AlertsView
 from csconsole.views.table_model import ID_ROLE

@@ -168,6 +168,24 @@ def test_no_command_module_imports_the_cli_package_or_another_command() -> None:
     assert bad == []
 
 
+def test_only_the_factory_builds_a_health_engine() -> None:
+    """Every screen and command gets its engine from ``open_engine`` (the user's bands, the
+    application's catalog), never by building one with its own choices."""
+    root = Path(csconsole.__file__).parent
+    factory = root / "health" / "engine.py"
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        if path == factory:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name == "HealthEngine":
+                    bad.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert bad == []
+
+
 def _source_files(package: str) -> list[Path]:
     folder = Path(csconsole.__file__).parent / package
     return sorted(folder.rglob("*.py"))

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.errors import KnownError
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,

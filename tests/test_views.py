@@ -14,7 +14,7 @@ from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.models import Source, utcnow
 from csconsole.views.dashboard.explanation import ExplanationDialog
 from csconsole.views.dashboard.panels import PanelBox

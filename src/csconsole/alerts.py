@@ -20,7 +20,10 @@ from typing import Any
 
 from csconsole.cache import Cache
 from csconsole.errors import KnownError, ResourceError
-from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES
 from csconsole.paths import resources_dir
 from csconsole.resources import entries, load_toml
 

@@ -36,7 +36,10 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine, fmt_value
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES, fmt_value
 from csconsole.paths import resources_dir, templates_dir
 from csconsole.rollup import month_label, parse_month
 from csconsole.settings import Settings
@@ -392,7 +395,7 @@ def draft_for_client(
 ) -> Draft:
     """The draft for a client (key or name) and month: for its status then, or ``status``."""
     settings = settings or Settings.load()
-    engine = HealthEngine(cache, catalog, today=today)
+    engine = open_engine(cache, catalog, today=today)
     info = engine.find_client(client)
     if isinstance(month, str):
         month = parse_month(month)

@@ -1,5 +1,6 @@
 """What every command of the command line shares: exit codes, the cache, today, JSON,
-passwords and the health engine for the commands that read figures.
+passwords. A command gets its health engine from
+:func:`csconsole.health.engine.open_engine`, as the console does.
 
 Command modules import this and never the package's ``__init__`` (which builds the
 parser from them) nor each other. Importing it, like importing a command module, loads
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from csconsole.cache import Cache
-    from csconsole.health import HealthEngine
     from csconsole.models import Source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -90,15 +90,3 @@ def source_password(source: Source, args: argparse.Namespace) -> str | None:
             )
         password = getpass.getpass(f"Password for source {source.name}: ")
     return password
-
-
-def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine of the commands that read figures (kpis, roi, report), with the user's
-    bands."""
-    from datetime import UTC, datetime
-
-    from csconsole.catalog import default_catalog
-    from csconsole.health import Bands, HealthEngine
-
-    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
-    return HealthEngine(cache, default_catalog(), today=today, bands=Bands.configured(), now=now)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from csconsole.cli.common import EXIT_OK, health_engine, open_cache, print_json, today_of
+from csconsole.cli.common import EXIT_OK, open_cache, print_json, today_of
 from csconsole.errors import KnownError
 
 if TYPE_CHECKING:
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
 
 #: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
 #: so that building the parser loads no engine (a test holds the two equal).
@@ -31,7 +31,7 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.health import TREND_ARROWS
+    from csconsole.health.rules import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
     from csconsole.usecases.health import evaluate_status, explain_status
 
@@ -76,10 +76,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from csconsole.formatting import signed_percent
-    from csconsole.health import fmt_value
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
 
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         (evaluation,) = engine.evaluate(month, client=client)
@@ -116,13 +117,14 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
-    from csconsole.health import fmt_value
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 
     weights = getattr(Settings.load(), "roi_weights", None) or None
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)

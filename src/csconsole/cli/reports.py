@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from csconsole.cli.common import EXIT_OK, health_engine, open_cache, today_of
+from csconsole.cli.common import EXIT_OK, open_cache, today_of
 from csconsole.reports import KINDS  # the package's __init__ loads no reportlab
 
 
@@ -15,6 +15,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from csconsole.catalog import default_catalog
     from csconsole.errors import KnownError
+    from csconsole.health.engine import open_engine
     from csconsole.reports.export import file_name
     from csconsole.rollup import parse_month
     from csconsole.usecases.reviews import ExportProgress, export_report, export_reports
@@ -26,7 +27,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.client and args.out_dir and args.output:
         raise KnownError("give -o FILE or --out-dir DIR, not both")
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         month = parse_month(args.month) if args.month else engine.latest_complete
         catalog = default_catalog()
         kinds = KINDS if args.kind == "both" else (args.kind,)

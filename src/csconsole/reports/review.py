@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from csconsole import formatting as fmt
 from csconsole import wording
-from csconsole.health import Kpi, fmt_value
+from csconsole.health.rules import Kpi, fmt_value
 from csconsole.reports.base import TREND_WORDS, Cell, ReportRenderer
 from csconsole.reports.branding import Branding
 from csconsole.reports.charts import trend_panels

@@ -9,7 +9,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from csconsole import formatting as fmt
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.reports.charts import Line_, line_chart
 from csconsole.reports.review import ClientMonthReport
 from csconsole.roi import PROJECTION_MONTHS, RoiMonth

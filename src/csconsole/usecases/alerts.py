@@ -9,7 +9,7 @@ from csconsole import alerts
 from csconsole.alerts import ChecklistItem
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine, open_engine
 
 
 def raise_alerts_for(
@@ -26,7 +26,7 @@ def raise_alerts_for(
     new alerts' ids."""
     if clients is not None and not clients:
         return []
-    engine = engine or HealthEngine(cache, catalog, today=today)
+    engine = engine or open_engine(cache, catalog, today=today)
     infos = None if clients is None else [c for c in engine.clients() if c.key in clients]
     return alerts.evaluate_alerts(engine, clients=infos)
 

@@ -8,7 +8,8 @@ from datetime import date
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import ClientInfo, Evaluation, Explanation, HealthEngine
+from csconsole.health import ClientInfo, Evaluation, HealthEngine, open_engine
+from csconsole.health.explain import Explanation
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def _checked(
 ) -> tuple[HealthEngine, ClientInfo | None, list[int]]:
     """The engine, the client asked for, and the alerts its check raised: every client's,
     or that client's only."""
-    engine = HealthEngine(cache, catalog, today=today)
+    engine = open_engine(cache, catalog, today=today)
     info = engine.find_client(client) if client else None
     raised = evaluate_alerts(engine, clients=None if info is None else [info])
     return engine, info, raised

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine, open_engine
 from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review
 from csconsole.rollup import parse_month
 from csconsole.usecases import Progress
@@ -43,7 +43,7 @@ def open_review(
 ) -> tuple[ReviewFacts, Review]:
     """A client-month's figures from the engine and its review as the CSM left it (or
     pre-filled from the data when nothing was written yet)."""
-    engine = HealthEngine(cache, catalog, today=today)
+    engine = open_engine(cache, catalog, today=today)
     index = parse_month(month) if isinstance(month, str) else month
     facts = gather_facts(cache, catalog, client=client, month=index, engine=engine)
     return facts, load_review(cache, facts)
@@ -64,7 +64,7 @@ def export_report(
     ``path``, under a temporary name renamed when complete; returns the path."""
     from csconsole.reports.export import export_one
 
-    engine = engine or HealthEngine(cache, catalog, today=today)
+    engine = engine or open_engine(cache, catalog, today=today)
     return export_one(
         cache, catalog, client=client, month=month, kind=kind, path=path, engine=engine
     )
@@ -100,7 +100,7 @@ def export_reports(
         kinds=kinds,
         progress=report,
         cancelled=None if cancel is None else cancel.is_set,
-        engine=engine or HealthEngine(cache, catalog, today=today),
+        engine=engine or open_engine(cache, catalog, today=today),
     )
 
 

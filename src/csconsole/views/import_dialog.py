@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.views.table_model import RIGHT, SORT_ROLE, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
 

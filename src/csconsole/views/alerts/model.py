@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont
 
 from csconsole.alerts import AlertView
 from csconsole.formatting import local_time
-from csconsole.health import RANK
+from csconsole.health.rules import RANK
 from csconsole.views.table_model import SORT_ROLE, Index, RowsModel, status_colour
 from csconsole.views.theme import status_colours, status_label
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole.dashboard import RANGES_MONTHS, Series
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.views.theme import current_theme
 
 #: The trend chart's least height, before and after its plot exists.

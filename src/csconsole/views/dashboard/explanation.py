@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole.dashboard import Dashboard
-from csconsole.health import fmt_pct, fmt_value
+from csconsole.health.rules import fmt_pct, fmt_value
 from csconsole.views.theme import status_label
 
 #: How each health rule reads in the "why" table.

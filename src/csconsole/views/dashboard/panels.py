@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole.dashboard import TRACKING_COLUMNS, Dashboard, Figure, Panel
-from csconsole.health import MARKS, fmt_value
+from csconsole.health.rules import MARKS, fmt_value
 from csconsole.views.table_state import setup_columns
 from csconsole.views.theme import current_theme, status_colours, status_label
 

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from csconsole import clock
 from csconsole.errors import KnownError
-from csconsole.health import HealthEngine
+from csconsole.health.engine import open_engine
 from csconsole.reviews import Review, ReviewFacts, describe_edited, left_out, save_review
 from csconsole.rollup import month_index, month_label, parse_month
 from csconsole.usecases.reviews import ExportProgress, export_report, export_reports, open_review
@@ -196,7 +196,7 @@ class ReviewsView(Tab):
     def reload_clients(self) -> None:
         """Fill the client picker from the cache (keeps the current client, or takes the
         one another tab or the last session asked for)."""
-        engine = HealthEngine(self.cache, self.catalog, today=self.today)
+        engine = open_engine(self.cache, self.catalog, today=self.today)
         current = self.client_key
         wanted, self._wanted = self._wanted, None
         if wanted is not None:
