@@ -1,9 +1,11 @@
 """How a sync writes (issue 16): SQLite, not Python, sorts each batch into key order; the
 source is read a slice at a time, with no lock on the cache; a cancel between slices drops
-only the unfinished batch. Counts stay exact throughout."""
+only the unfinished batch; and the window's objects are spared by the garbage collector
+while the console syncs. Counts stay exact throughout."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 import shutil
@@ -21,7 +23,10 @@ from csconsole import sync
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.models import Source, utcnow
+from csconsole.settings import Settings
 from csconsole.sync import Syncer, upsert_samples
+from csconsole.views.sync_controller import run_sync, spared
+from csconsole.views.tasks import TaskContext
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 KEY_ORDER = "SELECT client_id, metric, period_start FROM samples ORDER BY rowid"
@@ -244,3 +249,43 @@ def test_a_cancel_between_slices_drops_only_the_unfinished_batch(
     total = count(warehouse, "SELECT count(*) FROM cs_metric_samples")
     assert (rest.status, rest.inserted, rest.updated) == ("ok", total - 20_000 + incidents, 0)
     assert count(cache, "SELECT count(*) FROM samples") == total
+
+
+# --- the console's sync and the garbage collector ------------------------------------------
+
+
+def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
+    cache: Cache, catalog: Catalog, source: Source
+) -> None:
+    """A full collection walks every object of the window while holding the GIL; during a
+    sync, the objects that were there before it are frozen out of the collector's way."""
+    assert gc.get_freeze_count() == 0
+    frozen: list[int] = []
+    ctx = TaskContext(lambda _progress: frozen.append(gc.get_freeze_count()))
+    summaries = run_sync(
+        ctx,
+        cache=cache,
+        catalog=catalog,
+        sources=[source],
+        passwords={},
+        settings=Settings(),
+        today=TODAY,
+    )
+    assert [s.status for s in summaries] == ["ok"]
+    assert frozen and min(frozen) > 0
+    assert gc.get_freeze_count() == 0  # given back once the sync ended
+
+
+def test_overlapping_syncs_unfreeze_once_the_last_ends_and_a_freeze_made_elsewhere_stays() -> None:
+    with spared.during_sync():
+        with spared.during_sync():  # a superseded sync still finishing as the next starts
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        with spared.during_sync():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
