@@ -873,8 +873,8 @@ class Syncer:
         The batch is read, checked and staged in a TEMP table slice by slice, outside the
         cache's write lock; then one transaction moves it into ``samples`` together with
         its rejected rows and the new watermark. Only one slice of rows lives in Python at
-        a time, so no step holds the GIL for long (the console's window keeps responding)
-        and the memory a batch takes does not grow with the batch.
+        a time (with the batch's keys, for finding duplicates), so no step holds the GIL
+        for long and the console's window keeps responding.
         """
         driver = _driver(writer)
         seen: set[tuple[int, str, str]] = set()
