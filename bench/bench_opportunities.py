@@ -22,8 +22,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from benchlib import Report
-from csconsole import opportunities as O
-from csconsole.views.opportunities_view import (
+from csconsole.opportunities import model as O
+from csconsole.views.opportunities.table import (
     C_INVESTMENT,
     OpportunityFilter,
     OpportunityModel,

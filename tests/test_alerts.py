@@ -11,7 +11,8 @@ import pytest
 from conftest import TODAY
 from csconsole.alerts import evaluate_alerts, list_alerts, raise_alerts, respond
 from csconsole.errors import KnownError
-from csconsole.health import Evaluation, HealthEngine
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.models import Source
 from csconsole.sync import Syncer
 

@@ -4,6 +4,7 @@ ways out, and keeps automatic backups to restore (issue 15, faults 9-11)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import Any
 import pytest
 from tests.test_opportunities import new
 
-from csconsole import opportunities as O
 from csconsole.cache import APPLICATION_ID, Cache, cache_engine, upgrade
 from csconsole.cache_backup import KEEP, backup, backups_dir, list_backups
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import CacheError
+from csconsole.opportunities.context import load_context
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -155,7 +156,7 @@ def test_recover_keeps_the_local_work_and_the_sync_fetches_the_rest(
     path = tmp_path / "c.sqlite"
     shutil.copy(synced_demo_file, path)
     with Cache.open(path) as cache:
-        ctx = O.load_context(cache, catalog)
+        ctx = load_context(cache, catalog)
         new(cache, ctx, area="Offline note")
         samples = cache.engine.connect().exec_driver_sql("SELECT count(*) FROM samples").scalar()
     corrupt_table(path, "samples")
@@ -235,3 +236,24 @@ def test_the_console_checks_in_the_background_and_never_backs_up_a_damaged_cache
         assert list_backups(sound) == []
         cache.check_and_back_up()
     assert len(list_backups(sound)) == 1
+
+
+def test_the_quick_check_runs_only_when_someone_else_wrote_the_file(
+    synced_demo_file: Path, tmp_path: Path
+) -> None:
+    """Every command checking every page made each one grow with the cache: the check runs
+    on the first open of the day and after any write that was not csconsole's own."""
+    path = tmp_path / "c.sqlite"
+    shutil.copy(synced_demo_file, path)
+    Cache.open(path).close()  # checked, and stamped on close
+    Cache.open(path).close()  # written by csconsole only: the stamp still holds
+    info = path.stat()
+    corrupt_table(path, "samples")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # the same size and time
+    Cache.open(path).close()  # not checked: the stamp matches
+    path.with_name(path.name + ".checked").write_text("2026-01-01 0 0", encoding="utf-8")
+    with pytest.raises(CacheError, match="is damaged"):  # an old stamp: checked again
+        Cache.open(path)
+    os.utime(path)  # touched by someone else: checked again, still damaged
+    with pytest.raises(CacheError, match="is damaged"):
+        Cache.open(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from csconsole.catalog import load_catalog
-from csconsole.errors import CatalogError
+from csconsole.errors import ResourceError
 
 SPEC_METRICS = {
     "essential": [
@@ -135,7 +135,7 @@ def test_errors_name_the_file_and_the_entry(
     tmp_path: Path, change: tuple[str, str], message: str
 ) -> None:
     folder = _write(tmp_path / "extra", GOOD.replace(*change))
-    with pytest.raises(CatalogError) as err:
+    with pytest.raises(ResourceError) as err:
         load_catalog([folder])
     assert "team.toml" in str(err.value)
     assert message in str(err.value)
@@ -145,5 +145,5 @@ def test_errors_name_the_file_and_the_entry(
 
 def test_a_metric_defined_twice_is_an_error(tmp_path: Path) -> None:
     body = GOOD.replace('key = "kpi_x"', 'key = "uptime"')
-    with pytest.raises(CatalogError, match=r"team.toml: metric 'uptime': defined twice"):
+    with pytest.raises(ResourceError, match=r"team.toml: metric 'uptime': defined twice"):
         load_catalog([_write(tmp_path / "extra", body)])

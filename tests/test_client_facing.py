@@ -34,7 +34,8 @@ from csconsole.emails import (
     mailto_url,
     recipient_problem,
 )
-from csconsole.health import Evaluation, HealthEngine
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.reports.charts import MIN_LABEL_SIZE, fit_text, trend_panels
 from csconsole.reports.export import (
     export_all,
@@ -173,7 +174,7 @@ def test_the_locale_from_settings_is_babels(isolated_home: Path) -> None:
 
 
 def test_catalog_decimals_are_checked(tmp_path: Path) -> None:
-    from csconsole.errors import CatalogError
+    from csconsole.errors import ResourceError
 
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -182,7 +183,7 @@ def test_catalog_decimals_are_checked(tmp_path: Path) -> None:
         'aggregate = "mean"\ntier = "essential"\ngroup = "g"\ndecimals = 9\n',
         encoding="utf-8",
     )
-    with pytest.raises(CatalogError, match=r"kpi\.toml: metric 'k': decimals must be 0 to 4"):
+    with pytest.raises(ResourceError, match=r"kpi\.toml: metric 'k': decimals must be 0 to 4"):
         load_catalog([extra])
 
 
@@ -387,7 +388,7 @@ def test_line_breaks_in_names_and_subjects_cannot_add_headers(name: str, subject
 def test_review_golden_text(
     synced_cache: Cache, catalog: Catalog, tmp_path: Path, status: str
 ) -> None:
-    from csconsole.opportunities import create_demo_opportunities
+    from csconsole.opportunities.demo import create_demo_opportunities
 
     create_demo_opportunities(synced_cache, catalog, today=TODAY)
     ev = one_per_status(synced_cache, catalog)[status]
@@ -608,13 +609,16 @@ def test_opportunity_exports_use_labels_with_codes_beside_them(
 
     import openpyxl
 
-    from csconsole import opportunities as O
+    from csconsole.opportunities.context import load_context
+    from csconsole.opportunities.demo import create_demo_opportunities
+    from csconsole.opportunities.files import export_rows, import_file
+    from csconsole.opportunities.store import list_opportunities
 
-    O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
-    ctx = O.load_context(synced_cache, catalog)
-    rows = O.list_opportunities(synced_cache, ctx)
+    create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    ctx = load_context(synced_cache, catalog)
+    rows = list_opportunities(synced_cache, ctx)
     path = tmp_path / f"opps{suffix}"
-    O.export_rows(rows, path)
+    export_rows(rows, path)
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             table = list(csv.reader(fh))
@@ -638,7 +642,7 @@ def test_opportunity_exports_use_labels_with_codes_beside_them(
         assert line[col["Status"]] == opp.status.capitalize()
     assert {r[col["Category"]] for r in body} >= {"Advanced feature", "Process optimisation"}
     # and it imports back as it was: the code columns win over the labels
-    report = O.import_file(synced_cache, ctx, path)
+    report = import_file(synced_cache, ctx, path)
     assert (report.created, report.updated) == ([], [])
 
 
@@ -655,7 +659,8 @@ def test_prefill_has_no_dangling_fragments(synced_cache: Cache, catalog: Catalog
 
 
 def test_a_green_client_without_reasons_is_not_called_on_target_when_it_is_not() -> None:
-    from csconsole.health import Bands, MetricInput, assess
+    from csconsole.health.bands import Bands
+    from csconsole.health.rules import MetricInput, assess
 
     def ev(values: list[float]) -> Evaluation:
         inputs = [

@@ -11,9 +11,11 @@ import pytest
 from tests.test_opportunities import add_client, new
 
 from csconsole import csvsafe
-from csconsole import opportunities as O
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.opportunities.context import Context, load_context
+from csconsole.opportunities.files import export_rows, import_file
+from csconsole.opportunities.store import list_opportunities
 
 HOSTILE = {
     "area": '=HYPERLINK("http://evil.example","Click")',
@@ -31,8 +33,8 @@ def store(cache: Cache) -> Cache:
 
 
 @pytest.fixture
-def ctx(store: Cache, catalog: Catalog) -> O.Context:
-    return O.load_context(store, catalog)
+def ctx(store: Cache, catalog: Catalog) -> Context:
+    return load_context(store, catalog)
 
 
 @pytest.mark.parametrize(
@@ -58,12 +60,12 @@ def test_neutralise_and_restore(value: object, cell: object) -> None:
 
 
 def test_opportunity_csv_export_neutralises_formulas_and_reads_back(
-    store: Cache, ctx: O.Context, tmp_path: Path
+    store: Cache, ctx: Context, tmp_path: Path
 ) -> None:
     """'=HYPERLINK(...)' was written raw and became a live formula in Excel (fault 6)."""
     new(store, ctx, **HOSTILE)
     path = tmp_path / "o.csv"
-    O.export_rows(O.list_opportunities(store, ctx), path)
+    export_rows(list_opportunities(store, ctx), path)
     with path.open(encoding="utf-8-sig", newline="") as fh:
         header, row = list(csv.reader(fh))
     cells = dict(zip(header, row, strict=True))
@@ -71,16 +73,16 @@ def test_opportunity_csv_export_neutralises_formulas_and_reads_back(
     assert not [t for t in texts if t.startswith(csvsafe.FORMULA_STARTS)], texts
     assert sum(t.startswith("'") for t in texts) == len(HOSTILE)
     # Importing our own export gives the same text back.
-    report = O.import_file(store, ctx, path)
+    report = import_file(store, ctx, path)
     assert (report.created, report.updated, report.unchanged) == ([], [], 1)
 
 
 def test_opportunity_xlsx_export_keeps_formula_like_text_as_text(
-    store: Cache, ctx: O.Context, tmp_path: Path
+    store: Cache, ctx: Context, tmp_path: Path
 ) -> None:
     new(store, ctx, **HOSTILE)
     path = tmp_path / "o.xlsx"
-    O.export_rows(O.list_opportunities(store, ctx), path)
+    export_rows(list_opportunities(store, ctx), path)
     sheet = openpyxl.load_workbook(path).active
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     hostile = [c for c in cells if csvsafe.looks_like_formula(c.value)]

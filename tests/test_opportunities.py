@@ -19,12 +19,18 @@ import pytest
 from sqlalchemy import text
 from tests.conftest import TODAY
 
-from csconsole import opportunities as O
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import ImportFileError, KnownError
 from csconsole.models import Source, utcnow
+from csconsole.opportunities.checks import raw_of, validate
+from csconsole.opportunities.context import ClientRef, Context, load_categories, load_context
+from csconsole.opportunities.demo import create_demo_opportunities
+from csconsole.opportunities.files import export_rows, import_file
+from csconsole.opportunities.model import PRIORITIES, STATUSES
+from csconsole.opportunities.pipeline import open_by_client, pipeline
+from csconsole.opportunities.store import create, get, history, list_opportunities, remove, save
 from csconsole.sync import Syncer
 
 HOSTILE = 'Café <b>&amp;</b> "quoted", =SUM(A1) 🚀\r\nsecond line'
@@ -53,8 +59,8 @@ def store(cache: Cache) -> Cache:
 
 
 @pytest.fixture
-def ctx(store: Cache, catalog: Catalog) -> O.Context:
-    return O.load_context(store, catalog)
+def ctx(store: Cache, catalog: Catalog) -> Context:
+    return load_context(store, catalog)
 
 
 def raw(**overrides: Any) -> dict[str, Any]:
@@ -77,10 +83,10 @@ def raw(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def new(store: Cache, ctx: O.Context, **overrides: Any) -> str:
-    result = O.validate(raw(**overrides), ctx)
+def new(store: Cache, ctx: Context, **overrides: Any) -> str:
+    result = validate(raw(**overrides), ctx)
     assert result.opportunity is not None, result.errors
-    return O.create(store, result.opportunity, who="tester")
+    return create(store, result.opportunity, who="tester")
 
 
 # --- validation -------------------------------------------------------------------------
@@ -116,9 +122,9 @@ def new(store: Cache, ctx: O.Context, **overrides: Any) -> str:
     ],
 )
 def test_bad_input_is_named_at_its_field(
-    ctx: O.Context, overrides: dict[str, Any], field: str, words: str
+    ctx: Context, overrides: dict[str, Any], field: str, words: str
 ) -> None:
-    result = O.validate(raw(**overrides), ctx)
+    result = validate(raw(**overrides), ctx)
     assert result.opportunity is None
     assert words in result.errors[field], result.errors
 
@@ -141,9 +147,9 @@ def test_bad_input_is_named_at_its_field(
     ],
 )
 def test_values_are_read_as_people_type_them(
-    ctx: O.Context, overrides: dict[str, Any], field: str, expected: Any
+    ctx: Context, overrides: dict[str, Any], field: str, expected: Any
 ) -> None:
-    result = O.validate(raw(**overrides), ctx)
+    result = validate(raw(**overrides), ctx)
     assert result.opportunity is not None, result.errors
     assert getattr(result.opportunity, field) == expected
 
@@ -163,19 +169,19 @@ def test_values_are_read_as_people_type_them(
     ],
 )
 def test_annual_roi_is_computed_from_the_numbers_else_typed(
-    ctx: O.Context, overrides: dict[str, Any], benefit: float | None, roi: float, computed: bool
+    ctx: Context, overrides: dict[str, Any], benefit: float | None, roi: float, computed: bool
 ) -> None:
-    opp = O.validate(raw(**overrides), ctx).opportunity
+    opp = validate(raw(**overrides), ctx).opportunity
     assert opp is not None
     assert opp.annual_benefit == benefit
     assert opp.roi == pytest.approx(roi)
     assert opp.roi_computed is computed
 
 
-def test_upsell_when_the_clients_package_is_below_the_required_one(ctx: O.Context) -> None:
-    up = O.validate(raw(required_tier="enterprise"), ctx).opportunity
-    same = O.validate(raw(required_tier="essential"), ctx).opportunity
-    higher_client = O.validate(raw(client_key="CL-002", required_tier="enterprise"), ctx)
+def test_upsell_when_the_clients_package_is_below_the_required_one(ctx: Context) -> None:
+    up = validate(raw(required_tier="enterprise"), ctx).opportunity
+    same = validate(raw(required_tier="essential"), ctx).opportunity
+    higher_client = validate(raw(client_key="CL-002", required_tier="enterprise"), ctx)
     assert up is not None and up.upsell
     assert same is not None and not same.upsell
     assert higher_client.opportunity is not None and not higher_client.opportunity.upsell
@@ -185,15 +191,15 @@ def test_upsell_when_the_clients_package_is_below_the_required_one(ctx: O.Contex
 
 
 def test_ids_follow_the_category_and_are_never_reused_after_delete(
-    store: Cache, ctx: O.Context
+    store: Cache, ctx: Context
 ) -> None:
     assert new(store, ctx) == "PO-001"
     assert new(store, ctx, category="IE") == "IE-001"
     assert new(store, ctx) == "PO-002"
-    O.remove(store, "PO-002", who="tester")
+    remove(store, "PO-002", who="tester")
     assert new(store, ctx) == "PO-003"
-    O.remove(store, "PO-003", who="tester")
-    O.remove(store, "PO-001", who="tester")
+    remove(store, "PO-003", who="tester")
+    remove(store, "PO-001", who="tester")
     assert new(store, ctx) == "PO-004"
     assert new(store, ctx, category="AF") == "AF-001"
 
@@ -208,7 +214,7 @@ def test_ids_are_unique_across_two_caches_on_one_file(
 
     def work(cache: Cache) -> None:
         try:
-            ctx = O.load_context(cache, catalog)
+            ctx = load_context(cache, catalog)
             for _ in range(25):
                 ids.append(new(cache, ctx))
         except BaseException as exc:  # reported below
@@ -232,14 +238,16 @@ def test_ids_are_unique_across_two_processes(store: Cache) -> None:
         "from pathlib import Path\n"
         "from csconsole.cache import Cache\n"
         "from csconsole.catalog import default_catalog\n"
-        "from csconsole import opportunities as O\n"
+        "from csconsole.opportunities.checks import validate\n"
+        "from csconsole.opportunities.context import load_context\n"
+        "from csconsole.opportunities.store import create\n"
         "with Cache.open(Path(sys.argv[1])) as c:\n"
-        "    ctx = O.load_context(c, default_catalog())\n"
+        "    ctx = load_context(c, default_catalog())\n"
         "    for i in range(20):\n"
-        "        r = O.validate({'client_key': 'CL-001', 'category': 'IE', 'area': 'x',\n"
+        "        r = validate({'client_key': 'CL-001', 'category': 'IE', 'area': 'x',\n"
         "                        'priority': 'low', 'status': 'proposed',\n"
         "                        'required_tier': 'essential'}, ctx)\n"
-        "        print(O.create(c, r.opportunity, who=sys.argv[2]))\n"
+        "        print(create(c, r.opportunity, who=sys.argv[2]))\n"
     )
     procs = [
         subprocess.Popen(
@@ -259,17 +267,15 @@ def test_ids_are_unique_across_two_processes(store: Cache) -> None:
     assert sorted(ids) == [f"IE-{n:03d}" for n in range(1, 41)]
 
 
-def test_every_change_is_kept_with_who_and_when(store: Cache, ctx: O.Context) -> None:
+def test_every_change_is_kept_with_who_and_when(store: Cache, ctx: Context) -> None:
     opp_id = new(store, ctx)
-    old = O.get(store, opp_id, ctx)
-    changed = O.validate(
-        {**O.raw_of(old), "status": "proposed", "investment": 650}, ctx, opp_id=opp_id
-    )
+    old = get(store, opp_id, ctx)
+    changed = validate({**raw_of(old), "status": "proposed", "investment": 650}, ctx, opp_id=opp_id)
     assert changed.opportunity is not None
-    assert O.save(store, changed.opportunity, who="lead")
-    assert not O.save(store, changed.opportunity, who="lead")  # nothing new: no entry
-    O.remove(store, opp_id, who="boss")
-    entries = O.history(store, opp_id)
+    assert save(store, changed.opportunity, who="lead")
+    assert not save(store, changed.opportunity, who="lead")  # nothing new: no entry
+    remove(store, opp_id, who="boss")
+    entries = history(store, opp_id)
     assert [(e.action, e.who) for e in entries] == [
         ("create", "tester"),
         ("update", "lead"),
@@ -284,34 +290,34 @@ def test_every_change_is_kept_with_who_and_when(store: Cache, ctx: O.Context) ->
     assert entries[2].changes["area"] == ["Lead Management", None]
     assert all(e.at.tzinfo is not None for e in entries)
     with pytest.raises(KnownError, match="no opportunity 'PO-001'"):
-        O.get(store, opp_id)
+        get(store, opp_id)
 
 
-def test_hostile_text_is_stored_and_listed_as_typed(store: Cache, ctx: O.Context) -> None:
+def test_hostile_text_is_stored_and_listed_as_typed(store: Cache, ctx: Context) -> None:
     opp_id = new(store, ctx, current_state=HOSTILE, owner="Zoë 🚀 <admin> & co")
-    opp = O.get(store, opp_id, ctx)
+    opp = get(store, opp_id, ctx)
     assert opp.current_state == HOSTILE.replace("\r\n", "\n")
     assert opp.owner == "Zoë 🚀 <admin> & co"
-    assert [o.id for o in O.list_opportunities(store, ctx, text="🚀")] == [opp_id]
-    assert O.list_opportunities(store, ctx, text="nothing like this") == []
+    assert [o.id for o in list_opportunities(store, ctx, text="🚀")] == [opp_id]
+    assert list_opportunities(store, ctx, text="nothing like this") == []
 
 
-def test_list_filters_by_client_and_status(store: Cache, ctx: O.Context) -> None:
+def test_list_filters_by_client_and_status(store: Cache, ctx: Context) -> None:
     new(store, ctx)
     new(store, ctx, client_key="CL-002", status="in progress")
-    assert [o.client_key for o in O.list_opportunities(store, ctx, client="CL-002")] == ["CL-002"]
-    assert len(O.list_opportunities(store, ctx, status="in_progress")) == 1
+    assert [o.client_key for o in list_opportunities(store, ctx, client="CL-002")] == ["CL-002"]
+    assert len(list_opportunities(store, ctx, status="in_progress")) == 1
     with pytest.raises(KnownError, match="unknown client"):
-        O.list_opportunities(store, ctx, client="nobody")
+        list_opportunities(store, ctx, client="nobody")
 
 
-def test_pipeline_and_open_value_per_client(store: Cache, ctx: O.Context, catalog: Catalog) -> None:
+def test_pipeline_and_open_value_per_client(store: Cache, ctx: Context, catalog: Catalog) -> None:
     new(store, ctx, status="identified", next_review="2026-11-01", required_tier="enterprise")
     new(store, ctx, status="proposed", next_review="2026-12-05", investment="1000")
     new(store, ctx, status="in progress", next_review="2027-01-05")
     new(store, ctx, status="completed", next_review="2026-10-01")
     new(store, ctx, status="declined")
-    pipe = O.pipeline(store, catalog, "CL-001", today=TODAY)
+    pipe = pipeline(store, catalog, "CL-001", today=TODAY)
     assert pipe.counts == {
         "identified": 1,
         "proposed": 1,
@@ -322,7 +328,7 @@ def test_pipeline_and_open_value_per_client(store: Cache, ctx: O.Context, catalo
     assert pipe.next_review == date(2026, 11, 1)
     assert (pipe.overdue, pipe.upsell, pipe.open_value) == (1, 1, 2000.0)
     assert dict(pipe.lines())["Next review"] == "2026-11-01 (1 overdue)"
-    assert O.open_by_client(store) == {"CL-001": (3, 2000.0)}
+    assert open_by_client(store) == {"CL-001": (3, 2000.0)}
 
 
 # --- import and export -------------------------------------------------------------------
@@ -352,7 +358,7 @@ def count_rows(cache: Cache) -> int:
 
 
 def test_import_creates_and_updates_after_checking_every_row(
-    store: Cache, ctx: O.Context, tmp_path: Path
+    store: Cache, ctx: Context, tmp_path: Path
 ) -> None:
     new(store, ctx)  # PO-001
     path = write_csv(
@@ -365,16 +371,16 @@ def test_import_creates_and_updates_after_checking_every_row(
             ["AF-010", "CL-001", "AF", "Forecasts", "", "low", "enterprise", "identified", ""],
         ],
     )  # fmt: skip
-    report = O.import_file(store, ctx, path, dry_run=True, who="importer")
+    report = import_file(store, ctx, path, dry_run=True, who="importer")
     assert (report.created, report.updated) == (["new IE", "AF-010"], ["PO-001"])
     assert count_rows(store) == 1
-    report = O.import_file(store, ctx, path, who="importer")
+    report = import_file(store, ctx, path, who="importer")
     assert report.created == ["IE-001", "AF-010"]
-    assert O.get(store, "PO-001").investment == 700.0
-    assert O.get(store, "IE-001").area == "CRM → Accounting <&>"
+    assert get(store, "PO-001").investment == 700.0
+    assert get(store, "IE-001").area == "CRM → Accounting <&>"
     # The imported AF-010 moves the AF counter on: the next AF is AF-011.
     assert new(store, ctx, category="AF") == "AF-011"
-    assert O.history(store, "PO-001")[-1].who == "importer"
+    assert history(store, "PO-001")[-1].who == "importer"
 
 
 @pytest.mark.parametrize(
@@ -401,14 +407,14 @@ def test_import_creates_and_updates_after_checking_every_row(
     ],
 )  # fmt: skip
 def test_a_bad_import_names_each_line_and_writes_nothing(
-    store: Cache, ctx: O.Context, tmp_path: Path, rows: list[list[Any]], message: str | None
+    store: Cache, ctx: Context, tmp_path: Path, rows: list[list[Any]], message: str | None
 ) -> None:
     path = write_csv(tmp_path / "bad.csv", rows)
     if message is None:
-        assert O.import_file(store, ctx, path).created == []
+        assert import_file(store, ctx, path).created == []
         return
     with pytest.raises(ImportFileError) as info:
-        O.import_file(store, ctx, path)
+        import_file(store, ctx, path)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
     assert count_rows(store) == 0
@@ -423,83 +429,110 @@ def test_a_bad_import_names_each_line_and_writes_nothing(
     ],
 )
 def test_an_xlsx_with_extra_or_missing_columns_is_refused_by_name(
-    store: Cache, ctx: O.Context, tmp_path: Path, header: list[str], message: str
+    store: Cache, ctx: Context, tmp_path: Path, header: list[str], message: str
 ) -> None:
     row = ["", "CL-001", "PO", "A", 1, "high", "essential", "identified", None, "blue"]
     path = write_xlsx(tmp_path / "o.xlsx", [header, row[: len(header)]])
     with pytest.raises(ImportFileError, match=message):
-        O.import_file(store, ctx, path)
+        import_file(store, ctx, path)
     assert count_rows(store) == 0
 
 
+def test_the_sheet_reader_shared_with_the_tracking_import(
+    store: Cache, ctx: Context, tmp_path: Path
+) -> None:
+    """The spreadsheet reader of the tracking-sheet import reads opportunity sheets too:
+    a formula without a saved value is named, a cell shown as 180% is 180, a note beside
+    the table is left alone, and a picture renamed .csv is named for what it is."""
+    header = [*HEADER, "Annual ROI (%)"]
+    row = ["", "CL-001", "AF", "A", None, "high", "essential", "identified", None, 1.8]
+    path = write_xlsx(tmp_path / "o.xlsx", [header, row])
+    book = openpyxl.load_workbook(path)
+    book.active["J2"].number_format = "0%"
+    book.active["L2"] = "a note beside the table"
+    book.save(path)
+    assert import_file(store, ctx, path).created == ["AF-001"]
+    assert get(store, "AF-001").roi_typed == 180
+
+    book.active["D2"] = '=CONCAT("A", "B")'  # written by a program: no saved value
+    book.save(path)
+    with pytest.raises(ImportFileError, match=r"line 2: formula '=CONCAT.*' has no saved value"):
+        import_file(store, ctx, path)
+
+    picture = tmp_path / "o.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ImportFileError, match=r"o\.csv is not a CSV or XLSX file \(it looks like a PNG image\)"):  # fmt: skip
+        import_file(store, ctx, picture)
+
+
 def test_a_damaged_or_unknown_file_is_one_clear_error(
-    store: Cache, ctx: O.Context, tmp_path: Path
+    store: Cache, ctx: Context, tmp_path: Path
 ) -> None:
     bad = tmp_path / "o.xlsx"
     bad.write_bytes(b"not a zip")
     with pytest.raises(ImportFileError, match=r"not a readable \.xlsx"):
-        O.import_file(store, ctx, bad)
+        import_file(store, ctx, bad)
     with pytest.raises(ImportFileError, match=r"\.csv or \.xlsx"):
-        O.import_file(store, ctx, tmp_path / "o.txt")
+        import_file(store, ctx, tmp_path / "o.txt")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_export_then_import_round_trips_hostile_text(
-    store: Cache, ctx: O.Context, tmp_path: Path, suffix: str
+    store: Cache, ctx: Context, tmp_path: Path, suffix: str
 ) -> None:
     new(store, ctx, current_state=HOSTILE, area='=HYPERLINK("x") & <b>', owner="Zoë 🚀")
     new(store, ctx, category="AF", benefit="15% better", roi_typed="180", next_review="")
-    rows = O.list_opportunities(store, ctx)
+    rows = list_opportunities(store, ctx)
     path = tmp_path / f"out{suffix}"
-    assert O.export_rows(rows, path) == 2
+    assert export_rows(rows, path) == 2
     if suffix == ".xlsx":
         sheet = openpyxl.load_workbook(path).active
         area = [c.value for c in sheet[1]].index("Area") + 1
         cell = sheet.cell(row=3, column=area)
         assert cell.value == '=HYPERLINK("x") & <b>'
         assert cell.data_type == "s"  # text, not a formula
-    report = O.import_file(store, ctx, path)
+    report = import_file(store, ctx, path)
     assert (report.created, report.updated, report.unchanged) == ([], [], 2)
-    assert O.get(store, "PO-001").current_state == HOSTILE.replace("\r\n", "\n")
+    assert get(store, "PO-001").current_state == HOSTILE.replace("\r\n", "\n")
 
 
 def test_export_refuses_an_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(KnownError, match=r"\.csv or \.xlsx"):
-        O.export_rows([], tmp_path / "o.pdf")
+        export_rows([], tmp_path / "o.pdf")
 
 
 # --- demo, sync, migration -------------------------------------------------------------------
 
 
 def test_demo_creates_a_believable_set_once(synced_cache: Cache, catalog: Catalog) -> None:
-    created = O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    created = create_demo_opportunities(synced_cache, catalog, today=TODAY)
     assert created >= 60
-    ctx = O.load_context(synced_cache, catalog)
-    rows = O.list_opportunities(synced_cache, ctx)
+    ctx = load_context(synced_cache, catalog)
+    rows = list_opportunities(synced_cache, ctx)
     assert {o.category for o in rows} == {"PO", "IE", "AF"}
-    assert {o.status for o in rows} == set(O.STATUSES)
-    assert {o.priority for o in rows} == set(O.PRIORITIES)
+    assert {o.status for o in rows} == set(STATUSES)
+    assert {o.priority for o in rows} == set(PRIORITIES)
     assert {(o.category, o.status) for o in rows} == {
-        (c, s) for c in ("PO", "IE", "AF") for s in O.STATUSES
+        (c, s) for c in ("PO", "IE", "AF") for s in STATUSES
     }
     assert sum(o.overdue(TODAY) for o in rows) >= 5
     assert sum(o.upsell for o in rows) >= 5
     assert sum(o.roi_computed for o in rows) >= 20
-    assert all(O.history(synced_cache, o.id)[0].who == "demo" for o in rows[:3])
+    assert all(history(synced_cache, o.id)[0].who == "demo" for o in rows[:3])
     # Never twice, never over a user's rows.
-    assert O.create_demo_opportunities(synced_cache, catalog, today=TODAY) == 0
-    assert len(O.list_opportunities(synced_cache, ctx)) == created
+    assert create_demo_opportunities(synced_cache, catalog, today=TODAY) == 0
+    assert len(list_opportunities(synced_cache, ctx)) == created
 
 
 def test_demo_is_the_same_every_time(synced_cache: Cache, catalog: Catalog, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite"
     shutil.copy(synced_cache.path, copy)
-    O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    create_demo_opportunities(synced_cache, catalog, today=TODAY)
     with Cache.open(copy) as other:
-        O.create_demo_opportunities(other, catalog, today=TODAY)
-        ctx = O.load_context(other, catalog)
-        a = [o.stored() for o in O.list_opportunities(synced_cache, ctx)]
-        b = [o.stored() for o in O.list_opportunities(other, ctx)]
+        create_demo_opportunities(other, catalog, today=TODAY)
+        ctx = load_context(other, catalog)
+        a = [o.stored() for o in list_opportunities(synced_cache, ctx)]
+        b = [o.stored() for o in list_opportunities(other, ctx)]
     assert a == b
 
 
@@ -520,10 +553,10 @@ def test_sync_never_touches_the_opportunities(
         source = Source(name="wh", kind="sql", url=f"sqlite:///{warehouse}", created_at=utcnow())
         session.add(source)
     assert Syncer(cache, catalog, today=TODAY).sync(source).status == "ok"
-    O.create_demo_opportunities(cache, catalog, today=TODAY)
-    ctx = O.load_context(cache, catalog)
+    create_demo_opportunities(cache, catalog, today=TODAY)
+    ctx = load_context(cache, catalog)
     opp_id = new(cache, ctx, client_key="CL-004")
-    O.remove(cache, new(cache, ctx, client_key="CL-004"), who="tester")
+    remove(cache, new(cache, ctx, client_key="CL-004"), who="tester")
     # An opportunity of a client the warehouse no longer has is kept too.
     with cache.engine.begin() as conn:
         conn.exec_driver_sql(
@@ -571,10 +604,10 @@ def test_a_cache_at_0003_with_rows_upgrades_and_keeps_them(tmp_path: Path) -> No
                 assert [dict(r) for r in found] == [row], table
             assert conn.exec_driver_sql("SELECT count(*) FROM opportunities").scalar_one() == 0
         # The upgraded cache takes opportunities for the client it kept.
-        ctx = O.Context(
-            clients={"CL-007": O.ClientRef("CL-007", "Café", "essential", 45.0)},
+        ctx = Context(
+            clients={"CL-007": ClientRef("CL-007", "Café", "essential", 45.0)},
             tiers=__import__("csconsole.catalog", fromlist=["x"]).default_catalog().tiers,
-            categories=O.load_categories(),
+            categories=load_categories(),
         )
         assert new(cache, ctx, client_key="CL-007") == "PO-001"
 
@@ -640,7 +673,7 @@ def test_cli_errors_are_one_line(
 
 
 def test_cli_export_and_import(
-    store: Cache, ctx: O.Context, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    store: Cache, ctx: Context, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     new(store, ctx)
     c = ("--cache", str(store.path))
@@ -672,9 +705,9 @@ def test_dashboard_pipeline_and_portfolio_read_the_store(
     from csconsole.dashboard import build_dashboard
     from csconsole.portfolio import build_portfolio
 
-    O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
-    ctx = O.load_context(synced_cache, catalog)
-    rows = O.list_opportunities(synced_cache, ctx)
+    create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    ctx = load_context(synced_cache, catalog)
+    rows = list_opportunities(synced_cache, ctx)
     professional = next(c for c in ctx.clients.values() if c.tier == "professional")
     mine = [o for o in rows if o.client_key == professional.key]
     dashboard = build_dashboard(synced_cache, catalog, client_key=professional.key, today=TODAY)
@@ -685,7 +718,7 @@ def test_dashboard_pipeline_and_portfolio_read_the_store(
         assert lines[label] == str(sum(o.status == status for o in mine))
     portfolio = build_portfolio(synced_cache, catalog, today=TODAY)
     by_key = {r.key: r for r in portfolio.rows}
-    for key, (count, value) in O.open_by_client(synced_cache).items():
+    for key, (count, value) in open_by_client(synced_cache).items():
         assert (by_key[key].open_opportunities, by_key[key].opportunity_value) == (count, value)
     assert sum(r.open_opportunities for r in portfolio.rows) == sum(o.is_open for o in rows)
 
@@ -693,7 +726,7 @@ def test_dashboard_pipeline_and_portfolio_read_the_store(
 def test_dashboard_pipeline_says_when_there_are_none(synced_cache: Cache, catalog: Catalog) -> None:
     from csconsole.dashboard import build_dashboard
 
-    ctx = O.load_context(synced_cache, catalog)
+    ctx = load_context(synced_cache, catalog)
     professional = next(c for c in ctx.clients.values() if c.tier == "professional")
     dashboard = build_dashboard(synced_cache, catalog, client_key=professional.key, today=TODAY)
     panel = next(p for p in dashboard.panels if p.key == "optimisation_pipeline")

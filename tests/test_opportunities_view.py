@@ -14,18 +14,17 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import TODAY
 
-from csconsole import opportunities as O
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.views.opportunities_view import (
-    C_ID,
-    C_INVESTMENT,
-    C_PACKAGE,
-    C_REVIEW,
-    C_ROI,
-    OpportunitiesView,
-    OpportunityDialog,
-)
+from csconsole.errors import KnownError
+from csconsole.opportunities.context import load_context
+from csconsole.opportunities.demo import create_demo_opportunities
+from csconsole.opportunities.model import STATUSES, Opportunity
+from csconsole.opportunities.pipeline import open_by_client
+from csconsole.opportunities.store import get, list_opportunities
+from csconsole.views.opportunities.dialogs import OpportunityDialog
+from csconsole.views.opportunities.tab import OpportunitiesView
+from csconsole.views.opportunities.table import C_ID, C_INVESTMENT, C_PACKAGE, C_REVIEW, C_ROI
 from csconsole.views.tasks import TaskRunner
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
@@ -33,7 +32,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 
 @pytest.fixture
 def demo_cache(synced_cache: Cache, catalog: Catalog) -> Cache:
-    O.create_demo_opportunities(synced_cache, catalog, today=TODAY)
+    create_demo_opportunities(synced_cache, catalog, today=TODAY)
     return synced_cache
 
 
@@ -61,8 +60,8 @@ def shown_ids(view: OpportunitiesView) -> list[str]:
     return [str(view.proxy.index(r, C_ID).data()) for r in range(view.proxy.rowCount())]
 
 
-def all_rows(cache: Cache, catalog: Catalog) -> list[O.Opportunity]:
-    return O.list_opportunities(cache, O.load_context(cache, catalog))
+def all_rows(cache: Cache, catalog: Catalog) -> list[Opportunity]:
+    return list_opportunities(cache, load_context(cache, catalog))
 
 
 def test_models_are_well_behaved(
@@ -152,7 +151,7 @@ def test_add_through_the_form_checks_as_you_type(
     before = view.model.rowCount()
     seen: dict[str, object] = {}
 
-    def run_dialog(dialog: OpportunityDialog) -> O.Opportunity | None:
+    def run_dialog(dialog: OpportunityDialog) -> Opportunity | None:
         dialog.show()
         assert not dialog.ok_button.isEnabled()  # empty form: nothing to save yet
         fill(dialog, client_key="CL-004", category="IE", area="CRM <&> Accounting 🚀")
@@ -189,7 +188,7 @@ def test_add_through_the_form_checks_as_you_type(
     assert opp_id is not None and opp_id.startswith("IE-")
     assert view.model.rowCount() == before + 1
     assert view.selected_id() == opp_id
-    assert O.get(demo_cache, opp_id).area == "CRM <&> Accounting 🚀"
+    assert get(demo_cache, opp_id).area == "CRM <&> Accounting 🚀"
     assert "1,900 %" in str(view.proxy.index(view.table.currentIndex().row(), C_ROI).data())
 
 
@@ -198,7 +197,7 @@ def test_edit_duplicate_and_history(
 ) -> None:
     assert view.select_id("PO-001")
 
-    def set_status(dialog: OpportunityDialog) -> O.Opportunity | None:
+    def set_status(dialog: OpportunityDialog) -> Opportunity | None:
         assert dialog.opp_id == "PO-001"
         assert not dialog.editors["category"].isEnabled()
         fill(dialog, status="declined", owner="Zoë <lead> & co")
@@ -208,10 +207,10 @@ def test_edit_duplicate_and_history(
     view.run_dialog = set_status  # type: ignore[method-assign]
     with qtbot.waitSignal(view.loaded, timeout=20_000):
         view.edit_action.trigger()
-    assert O.get(demo_cache, "PO-001").status == "declined"
+    assert get(demo_cache, "PO-001").status == "declined"
     assert view.selected_id() == "PO-001"
 
-    def accept(dialog: OpportunityDialog) -> O.Opportunity | None:
+    def accept(dialog: OpportunityDialog) -> Opportunity | None:
         assert dialog.opp_id == "" and dialog.ok_button.isEnabled()
         dialog.ok_button.click()
         return dialog.result_opportunity
@@ -238,14 +237,14 @@ def test_delete_asks_first(view: OpportunitiesView, demo_cache: Cache, qtbot: Qt
     asked: list[str] = []
     view.confirm = lambda text: asked.append(text) or False  # type: ignore[method-assign]
     view.delete_action.trigger()
-    assert O.get(demo_cache, "IE-002")
+    assert get(demo_cache, "IE-002")
     view.confirm = lambda text: True  # type: ignore[method-assign]
     with qtbot.waitSignal(view.loaded, timeout=20_000):
         view.delete_action.trigger()
     assert "IE-002" in asked[0] and "not given again" in asked[0]
     assert "IE-002" not in shown_ids(view)
-    with pytest.raises(O.KnownError):
-        O.get(demo_cache, "IE-002")
+    with pytest.raises(KnownError):
+        get(demo_cache, "IE-002")
 
 
 def test_shortcuts_and_context_menu_actions(view: OpportunitiesView, qtbot: QtBot) -> None:
@@ -320,7 +319,7 @@ def test_the_tab_sits_after_the_dashboard_and_is_in_the_edit_menu(
         str(proxy.index(r, 0).data(KEY_ROLE)): str(proxy.index(r, C_OPPORTUNITIES).data())
         for r in range(proxy.rowCount())
     }
-    for key, (count, value) in O.open_by_client(demo_cache).items():
+    for key, (count, value) in open_by_client(demo_cache).items():
         assert cells[key] == f"{count} · ${value:,.0f}"
     assert window.tabs.widget(TAB_OPPORTUNITIES) is view
     edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
@@ -357,6 +356,6 @@ def test_load_demo_in_the_console_fills_the_tab(
     window.demo_action.trigger()
     qtbot.waitUntil(lambda: window.opportunities_view.model.rowCount() >= 60, timeout=60_000)
     statuses = {o.status for o in window.opportunities_view.model.rows()}
-    assert statuses == set(O.STATUSES)
+    assert statuses == set(STATUSES)
     window.close()
     assert not window.runner.running("sync")

@@ -15,7 +15,8 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.cli import main
 from csconsole.errors import Cancelled, KnownError
-from csconsole.health import HealthEngine, fmt_value
+from csconsole.health.engine import HealthEngine
+from csconsole.health.rules import fmt_value
 from csconsole.reports.export import export_all, export_one, render, write_atomic
 from csconsole.reviews import (
     SECTION_BY_KEY,

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.errors import KnownError
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,
@@ -33,7 +33,8 @@ def _facts(cache: Cache, catalog, client: str = "CL-032"):  # type: ignore[no-un
 
 
 def _add_opportunity(cache: Cache, client: str, *, required: str, area: str) -> str:
-    from csconsole.opportunities import Opportunity, create
+    from csconsole.opportunities.model import Opportunity
+    from csconsole.opportunities.store import create
 
     return create(
         cache,

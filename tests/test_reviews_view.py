@@ -22,7 +22,7 @@ from tests.conftest import TODAY
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.reviews import load_stored
-from csconsole.views.reviews_view import ReviewsView
+from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.tasks import TaskRunner
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"

@@ -13,9 +13,9 @@ from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.opportunities import create_demo_opportunities
-from csconsole.views import opportunities_view as opp
+from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.views.main_window import TAB_DASHBOARD, MainWindow
+from csconsole.views.opportunities import table as opp
 from csconsole.views.portfolio_view import C_NAME, C_TIER
 from csconsole.views.table_state import ElidingDelegate, column_menu
 

@@ -9,7 +9,7 @@ from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.dashboard.tab import DashboardView
 from csconsole.views.tasks import TaskRunner
 
 TAB_OPPORTUNITIES = 2

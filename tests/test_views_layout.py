@@ -21,9 +21,9 @@ from tests.test_views import SCREENSHOTS, close, make_window
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
-from csconsole.opportunities import create_demo_opportunities
-from csconsole.views import opportunities_view as opp
+from csconsole.health.engine import HealthEngine
+from csconsole.opportunities.demo import create_demo_opportunities
+from csconsole.views.opportunities import table as opp
 
 ROOT = Path(__file__).resolve().parents[1]
 #: An Enterprise client: the dashboard with the most panels.

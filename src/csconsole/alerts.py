@@ -13,16 +13,19 @@ Alerts stay open until a response is recorded; times are stored in UTC.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from csconsole.cache import Cache
-from csconsole.errors import KnownError
-from csconsole.health import STATUSES, Evaluation, HealthEngine
+from csconsole.errors import KnownError, ResourceError
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES
 from csconsole.paths import resources_dir
+from csconsole.resources import entries, load_toml
 
 RESPONSE_KINDS = ("note", "email", "call", "meeting")
 
@@ -39,14 +42,8 @@ class Protocol:
 def load_protocols() -> dict[str, Protocol]:
     """The response protocols, one per status, validated with errors naming the file."""
     path = resources_dir() / "health" / "protocols.toml"
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnownError(f"{path}: cannot read the response protocols: {exc}") from None
     protocols: dict[str, Protocol] = {}
-    for i, entry in enumerate(data.get("protocol", []), start=1):
-        where = f"{path.name}: protocol #{i}"
+    for where, entry in entries(path, load_toml(path), "protocol"):
         try:
             protocol = Protocol(
                 status=str(entry["status"]),
@@ -56,13 +53,13 @@ def load_protocols() -> dict[str, Protocol]:
                 checklist=tuple(str(item) for item in entry.get("checklist", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise KnownError(f"{where}: missing or invalid field {exc}") from None
+            raise where.error(f"missing or invalid field {exc}") from None
         if protocol.status not in STATUSES:
-            raise KnownError(f"{where}: status must be one of {', '.join(STATUSES)}")
+            raise where.error(f"status must be one of {', '.join(STATUSES)}")
         protocols[protocol.status] = protocol
     missing = [s for s in STATUSES if s not in protocols]
     if missing:
-        raise KnownError(f"{path.name}: no protocol for {', '.join(missing)}")
+        raise ResourceError(path, f"no protocol for {', '.join(missing)}")
     return protocols
 
 
@@ -99,6 +96,12 @@ class AlertView:
 
     def time_left(self, now: datetime) -> timedelta:
         return self.due_at - now
+
+    def with_item(self, item: ChecklistItem) -> AlertView:
+        """This alert with one checklist action replaced (by position), as :func:`tick`
+        returned it."""
+        checklist = tuple(item if c.position == item.position else c for c in self.checklist)
+        return replace(self, checklist=checklist)
 
     def as_json(self, now: datetime) -> dict[str, Any]:
         """The stable JSON shape documented in docs/json.md (times in UTC, ISO 8601)."""
@@ -193,14 +196,22 @@ def raise_alerts(
     return raised
 
 
-def evaluate_alerts(engine: HealthEngine, *, now: datetime | None = None) -> list[int]:
+def evaluate_alerts(
+    engine: HealthEngine,
+    *,
+    now: datetime | None = None,
+    clients: Sequence[ClientInfo] | None = None,
+) -> list[int]:
     """Evaluate the latest complete month and the current month to date, recording their
-    status history, and raise alerts for status changes. Returns the new alert ids."""
+    status history, and raise alerts for status changes (of ``clients`` only, when given:
+    the clients a sync or an import changed). Returns the new alert ids."""
     now = now or engine.now
     raised: list[int] = []
+    if clients is not None and not clients:
+        return raised
     for month in (engine.latest_complete, engine.current_month):
         try:
-            pairs = engine.evaluate_with_previous(month)
+            pairs = engine.evaluate_with_previous(month, clients=clients)
         except KnownError:
             continue  # nothing cached for that month (yet)
         previous = {cur.client_key: (prev.status if prev else None) for cur, prev in pairs}
@@ -277,15 +288,19 @@ def respond(cache: Cache, alert_id: int, *, note: str, kind: str = "note", now: 
         )
 
 
-def tick(cache: Cache, alert_id: int, *, position: int, done: bool = True, now: datetime) -> None:
-    """Tick (or untick) one checklist action of an alert."""
+def tick(
+    cache: Cache, alert_id: int, *, position: int, done: bool = True, now: datetime
+) -> ChecklistItem:
+    """Tick (or untick) one checklist action of an alert; returns it as stored."""
     with cache.engine.begin() as conn:
-        result = conn.exec_driver_sql(
-            "UPDATE alert_checklist_items SET done = ?, ticked_at = ? WHERE alert_id = ? AND position = ?",
+        row = conn.exec_driver_sql(
+            "UPDATE alert_checklist_items SET done = ?, ticked_at = ? WHERE alert_id = ? AND position = ? "
+            "RETURNING id, position, text, done, ticked_at",
             (done, _utc_text(now) if done else None, alert_id, position),
-        )
-        if result.rowcount == 0:
+        ).first()
+        if row is None:
             raise KnownError(f"alert {alert_id} has no checklist item {position}")
+    return ChecklistItem(row[0], row[1], row[2], bool(row[3]), _utc(row[4]))
 
 
 __all__ = [

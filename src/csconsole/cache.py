@@ -7,11 +7,13 @@ by a newer csconsole is refused rather than silently downgraded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,6 +216,38 @@ def check_sound(engine: Engine, path: Path) -> None:
         raise CacheDamagedError(damaged_message(path, "; ".join(str(r) for r in rows)))
 
 
+# --- when to check -------------------------------------------------------------------
+#
+# A quick check reads every page, so running it on every command would make each one grow
+# with the cache. It runs when the file may have changed outside csconsole: the first
+# open of the day, and whenever the file's size or modification time is not what the last
+# csconsole that checked it left behind (a stamp beside the file, written on close).
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".checked")
+
+
+def _file_stamp(path: Path) -> str:
+    """The file as it is now, and the day: equal stamps mean nobody else wrote it today."""
+    info = path.stat()
+    return f"{date.today().isoformat()} {info.st_size} {info.st_mtime_ns}"
+
+
+def check_due(path: Path) -> bool:
+    """Whether the file must be checked before use (see above)."""
+    try:
+        return _stamp_path(path).read_text(encoding="utf-8") != _file_stamp(path)
+    except OSError:
+        return True
+
+
+def _record_checked(path: Path) -> None:
+    # A stamp that cannot be written only means the next open checks again.
+    with contextlib.suppress(OSError):
+        _stamp_path(path).write_text(_file_stamp(path), encoding="utf-8")
+
+
 def _mark_ours(engine: Engine) -> None:
     with engine.connect() as conn:
         current = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
@@ -229,6 +263,9 @@ class Cache:
         self.path = path
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        #: Found sound by this process: closing leaves a stamp so the next open skips
+        #: the quick check unless someone else writes the file (see check_due).
+        self.checked = False
 
     @classmethod
     def open(cls, path: Path, *, migrate: bool = True, check: bool = True) -> Cache:
@@ -245,14 +282,15 @@ class Cache:
                 f"cannot create the cache folder {path.parent}: {exc.strerror}"
             ) from None
         refuse_foreign(path)
+        due = check and (not path.exists() or check_due(path))
         engine = cache_engine(path)
         try:
-            if check:
+            if due:
                 check_sound(engine, path)
             if migrate:
                 upgrade(engine, path=path)
                 _mark_ours(engine)
-                if check:
+                if due:
                     from csconsole.cache_backup import daily_backup
 
                     daily_backup(engine, path)
@@ -262,7 +300,9 @@ class Cache:
         except CacheError:
             engine.dispose()
             raise
-        return cls(path, engine)
+        cache = cls(path, engine)
+        cache.checked = check
+        return cache
 
     def check_and_back_up(self) -> None:
         """SQLite's quick check, then today's backup when none was taken: the work that
@@ -275,6 +315,7 @@ class Cache:
             daily_backup(self.engine, self.path)
         except (OperationalError, DBAPIError) as exc:
             raise CacheError(describe_db_error(exc, path=self.path)) from None
+        self.checked = True
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -288,6 +329,9 @@ class Cache:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.checked:  # sound when opened, and written only by us since
+            _record_checked(self.path)
+            self.checked = False
 
     def __enter__(self) -> Cache:
         return self
@@ -318,3 +362,10 @@ def upgrade(engine: Engine, *, path: Path, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    if revision == "head":
+        # Migrations leave the monthly rollup's pairs dirty; build them with the
+        # application's own refresh, which matches the schema now at head.
+        from csconsole.rollup import refresh_rollup
+
+        with engine.begin() as conn:
+            refresh_rollup(conn)

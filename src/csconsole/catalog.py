@@ -8,15 +8,15 @@ error names the file and the entry.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from csconsole.errors import CatalogError
+from csconsole.errors import CatalogError, ResourceError
 from csconsole.paths import resources_dir
+from csconsole.resources import Entry, entries, load_toml
 
 Direction = Literal["higher", "lower", "none"]
 Aggregate = Literal["mean", "sum", "last", "max"]
@@ -123,50 +123,39 @@ def lowercase_first(text: str) -> str:
     return text
 
 
-def _require(entry: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
+def _require(entry: Mapping[str, Any], name: str, kind: type, where: Entry) -> Any:
     if name not in entry:
-        raise CatalogError(f"{where}: missing field {name!r}")
+        raise where.error(f"missing field {name!r}")
     value = entry[name]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise CatalogError(f"{where}: field {name!r} must be {kind.__name__}, not {value!r}")
+        raise where.error(f"field {name!r} must be {kind.__name__}, not {value!r}")
     return value
 
 
-def _optional_float(entry: Mapping[str, Any], name: str, where: str) -> float | None:
+def _optional_float(entry: Mapping[str, Any], name: str, where: Entry) -> float | None:
     if name not in entry:
         return None
     return float(_require(entry, name, float, where))
 
 
-def _decimals(entry: Mapping[str, Any], where: str) -> int | None:
+def _decimals(entry: Mapping[str, Any], where: Entry) -> int | None:
     if "decimals" not in entry:
         return None
     value = _require(entry, "decimals", int, where)
     if not 0 <= value <= 4:
-        raise CatalogError(f"{where}: decimals must be 0 to 4, not {value}")
+        raise where.error(f"decimals must be 0 to 4, not {value}")
     return int(value)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
 
 
 def _parse_tiers(path: Path) -> dict[str, Tier]:
     tiers: dict[str, Tier] = {}
-    for i, entry in enumerate(_read_toml(path).get("tier", []), start=1):
-        where = f"{path.name}: tier #{i}"
+    for where, entry in entries(path, load_toml(path), "tier"):
         key = _require(entry, "key", str, where)
-        where = f"{path.name}: tier {key!r}"
+        where = Entry(path, f"tier {key!r}")
         if key in tiers:
-            raise CatalogError(f"{where}: defined twice")
+            raise where.error("defined twice")
         tiers[key] = Tier(
             key=key,
             label=_require(entry, "label", str, where),
@@ -175,32 +164,31 @@ def _parse_tiers(path: Path) -> dict[str, Tier]:
             price_max=_require(entry, "price_max", float, where),
         )
     if not tiers:
-        raise CatalogError(f"{path.name}: no [[tier]] entries")
+        raise ResourceError(path, "no [[tier]] entries")
     return tiers
 
 
 def _parse_metrics(path: Path, tiers: Mapping[str, Tier], into: dict[str, Metric]) -> None:
-    for i, entry in enumerate(_read_toml(path).get("metric", []), start=1):
-        where = f"{path.name}: metric #{i}"
+    for where, entry in entries(path, load_toml(path), "metric"):
         key = _require(entry, "key", str, where)
-        where = f"{path.name}: metric {key!r}"
+        where = Entry(path, f"metric {key!r}")
         if key in into:
-            raise CatalogError(f"{where}: defined twice")
+            raise where.error("defined twice")
         unit = _require(entry, "unit", str, where)
         if unit not in UNITS:
-            raise CatalogError(f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}")
+            raise where.error(f"unit {unit!r} is not one of {', '.join(UNITS)}")
         direction = _require(entry, "direction", str, where)
         if direction not in DIRECTIONS:
-            raise CatalogError(f"{where}: direction must be one of {', '.join(DIRECTIONS)}")
+            raise where.error(f"direction must be one of {', '.join(DIRECTIONS)}")
         aggregate = _require(entry, "aggregate", str, where)
         if aggregate not in AGGREGATES:
-            raise CatalogError(f"{where}: aggregate must be one of {', '.join(AGGREGATES)}")
+            raise where.error(f"aggregate must be one of {', '.join(AGGREGATES)}")
         tier = _require(entry, "tier", str, where)
         if tier != OPTIONAL_TIER and tier not in tiers:
-            raise CatalogError(f"{where}: unknown tier {tier!r}")
+            raise where.error(f"unknown tier {tier!r}")
         clients = entry.get("clients", [])
         if not isinstance(clients, list) or not all(isinstance(c, str) for c in clients):
-            raise CatalogError(f"{where}: clients must be a list of client keys")
+            raise where.error("clients must be a list of client keys")
         default_min, default_max = _UNIT_RANGES.get(unit, (None, None))
         minimum = _optional_float(entry, "min", where)
         maximum = _optional_float(entry, "max", where)
@@ -222,7 +210,7 @@ def _parse_metrics(path: Path, tiers: Mapping[str, Tier], into: dict[str, Metric
             spoken=str(entry.get("spoken", "")),
         )
         if target is not None and metric.check_value(target):
-            raise CatalogError(f"{where}: target {target:g} is outside the metric's range")
+            raise where.error(f"target {target:g} is outside the metric's range")
         into[key] = metric
 
 

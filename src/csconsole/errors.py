@@ -7,13 +7,33 @@ shown without a traceback. Anything else is a bug and surfaces with one.
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+from typing import Any
+
 
 class KnownError(Exception):
     """A problem the user can act on; ``str(err)`` is the one-line message."""
 
 
 class CatalogError(KnownError):
-    """A resource file of the metric catalog is invalid."""
+    """A metric or package tier the catalog does not have."""
+
+
+class ResourceError(KnownError):
+    """A resource file (metric catalog, opportunity categories, response protocols,
+    branding) cannot be read or has a wrong entry. The message names the file and, for a
+    check of one entry, the entry: ``…/tiers.toml: tier #2: missing field 'rank'``."""
+
+    def __init__(self, path: Path | str, problem: str, *, entry: str = "") -> None:
+        self.path = Path(path)
+        self.entry = entry
+        self.problem = problem
+        super().__init__(f"{path}: {entry}: {problem}" if entry else f"{path}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its parts (the default would call it with the message alone).
+        return (partial(type(self), entry=self.entry), (self.path, self.problem))
 
 
 class CacheError(KnownError):

@@ -43,16 +43,12 @@ and the warehouse values it would replace, without writing anything.
 from __future__ import annotations
 
 import contextlib
-import csv
 import difflib
-import io
 import re
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -61,20 +57,18 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
-from csconsole.rollup import first_monday, monday_of
+from csconsole.rollup import first_monday, monday_of, refresh_rollup
+from csconsole.spreadsheets import Cell, Percent, Table, Uncomputed, read_tables
 from csconsole.sync import SyncSummary, finish_run, start_run, upsert
 
 #: How many problems the error message lists before "… and N more".
 MAX_LISTED_PROBLEMS = 20
 #: A tracking sheet has tens of rows; anything far bigger is the wrong file.
 MAX_ROWS = 100_000
-MAX_BYTES = 50 * 1024 * 1024
 #: Rows scanned for the header (a sheet may start with a title or a blank line).
 HEADER_SCAN_ROWS = 20
 WEEK_NUMBER_RULE = "weeks start on Mondays; week 1 starts on the first Monday on or after the 1st"
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
 GRAINS = ("day", "week", "month")
 
 # Header spellings, normalised by _norm (lower case, letters and digits only).
@@ -138,37 +132,6 @@ _UNIT_WORDS = {
     "$": "an amount like 1,234.50",
     "s": "a number of seconds",
 }
-_MAGIC = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x7fELF", "a program"),
-    (b"MZ", "a program"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-)
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0"  # encrypted .xlsx and old .xls files are OLE containers
-
-Cell = Any  # str, int, float, _Percent, date, datetime, time, bool or None
-
-
-class _Percent(float):
-    """A number an .xlsx cell shows with a % format (stored 0.998, shown 99.8%), ×100."""
-
-
-class _Uncomputed(str):
-    """An .xlsx formula saved without its value (written by a program, never opened in a
-    spreadsheet): not a blank cell, but a cell whose value the file does not hold."""
-
-    def problem(self) -> str:
-        return (
-            f"formula {str(self)!r} has no saved value; open the sheet in Excel or "
-            "LibreOffice and save it, so that its values are stored"
-        )
-
-
 # --- the report -----------------------------------------------------------------
 
 
@@ -229,6 +192,13 @@ class ImportReport:
     run_id: int | None = None
     rows: tuple[PreviewRow, ...] = ()
 
+    @property
+    def changed(self) -> bool:
+        """Whether the import wrote anything (values or notes)."""
+        return not self.dry_run and bool(
+            self.inserted or self.updated or self.removed or self.notes_written
+        )
+
     def text(self) -> str:
         """One summary line, then a line for each rule or skip the user should know about."""
         what = (
@@ -281,161 +251,11 @@ def _plural(n: int, word: str) -> str:
 # --- reading files --------------------------------------------------------------
 
 
-@dataclass
-class _Table:
-    """The cells of one sheet, row by row (row 1 first), as read from the file."""
-
-    rows: list[list[Cell]]
-    where: str  # the file name, with the sheet name for workbooks
-
-
-def _read_tables(path: Path) -> list[_Table]:
-    """Every candidate table in the file; several for a CSV (one per delimiter) or a workbook."""
-    name = path.name
-    try:
-        if path.is_dir():
-            raise ImportFileError(f"{path} is a folder, not a .csv or .xlsx file")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ImportFileError(f"file not found: {path}") from None
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not data.removeprefix(b"\xef\xbb\xbf").strip():
-        raise ImportFileError(f"{name} is empty")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            f"{name} is larger than {MAX_BYTES // 2**20} MB; not a tracking sheet"
-        )
-    suffix = path.suffix.lower()
-    if data.startswith(_OLE):
-        raise ImportFileError(
-            f"{name} is password-protected or an old .xls workbook; "
-            "save it as .xlsx without a password, or as .csv"
-        )
-    if data.startswith(_ZIP):
-        return _read_xlsx(path)
-    if suffix in XLSX_SUFFIXES or suffix == ".xls":
-        raise ImportFileError(f"{name} is not a readable .xlsx workbook (the file is damaged)")
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            raise ImportFileError(f"{name} is not a CSV or XLSX file (it looks like {kind})")
-    if suffix not in CSV_SUFFIXES:
-        raise ImportFileError(f"{name} is not a .csv or .xlsx file")
-    return _read_csv(data, name)
-
-
-def _formula_cells(book: Any) -> dict[tuple[str, int, int], str]:
-    """Where the workbook holds formulas: (sheet, row, column) -> the formula's text."""
-    found: dict[tuple[str, int, int], str] = {}
-    try:
-        for sheet in book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if getattr(cell, "data_type", None) == "f":
-                        found[(sheet.title, cell.row, cell.column)] = str(cell.value)
-    finally:
-        book.close()
-    return found
-
-
-def _decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 as Excel writes it."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{name} is not a readable text file") from None
-    if b"\x00" in data:
-        raise ImportFileError(f"{name} is not a CSV or XLSX file (it holds binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{name} is not a text file in UTF-8 or Windows-1252") from None
-
-
-def _read_csv(data: bytes, name: str) -> list[_Table]:
-    text = _decode(data, name)
-    tables = []
-    for delimiter in (",", ";", "\t"):
-        try:
-            rows: list[list[Cell]] = list(
-                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-            )
-        except csv.Error as exc:
-            raise ImportFileError(f"{name} is not a readable CSV file: {exc}") from None
-        tables.append(_Table(rows, name))
-    return tables
-
-
-def _read_xlsx(path: Path) -> list[_Table]:
-    """Every worksheet's values, the active sheet first, with %-formatted numbers ×100."""
-    import openpyxl
-
-    name = path.name
-    tables: list[_Table] = []
-    # openpyxl warns about harmless things (unknown extensions, missing styles); a
-    # damaged archive fails in many ways, all of which mean "not a readable workbook".
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            formulas = _formula_cells(openpyxl.load_workbook(path, read_only=True))
-        except Exception as exc:
-            raise ImportFileError(
-                f"{name} is not a readable .xlsx workbook ({_why(exc)})"
-            ) from None
-        try:
-            sheets = list(book.worksheets)
-            active = book.active
-            if active in sheets:
-                sheets.remove(active)
-                sheets.insert(0, active)
-            for sheet in sheets:
-                rows: list[list[Cell]] = []
-                for row in sheet.iter_rows():
-                    cells: list[Cell] = []
-                    for cell in row:
-                        value = cell.value
-                        if value is None and formulas:
-                            where = (
-                                sheet.title,
-                                getattr(cell, "row", 0),
-                                getattr(cell, "column", 0),
-                            )
-                            if where in formulas:
-                                value = _Uncomputed(formulas[where])
-                        fmt = getattr(cell, "number_format", None) or ""
-                        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-                        if is_number and "%" in fmt:
-                            value = _Percent(round(value * 100, 9))
-                        cells.append(value)
-                    while cells and cells[-1] is None:
-                        cells.pop()
-                    rows.append(cells)
-                    if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-                        break
-                tables.append(_Table(rows, f"{name}, sheet {sheet.title!r}"))
-        except ImportFileError:
-            raise
-        except Exception as exc:
-            raise ImportFileError(
-                f"{name} is not a readable .xlsx workbook ({_why(exc)})"
-            ) from None
-        finally:
-            book.close()
+def _read_tables(path: Path) -> list[Table]:
+    tables = read_tables(path, what="a tracking sheet", max_rows=MAX_ROWS + HEADER_SCAN_ROWS)
     if not tables:
-        raise ImportFileError(f"{name} has no worksheets")
+        raise ImportFileError(f"{path.name} is empty")
     return tables
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 # --- headers --------------------------------------------------------------------
@@ -504,9 +324,9 @@ def _layout_of(row: Sequence[Cell], catalog: Catalog) -> _Layout | None:
     return _Layout(kind, -1, columns, written, tuple(ignored))
 
 
-def _find_layout(tables: Sequence[_Table], catalog: Catalog) -> tuple[_Table, _Layout]:
+def _find_layout(tables: Sequence[Table], catalog: Catalog) -> tuple[Table, _Layout]:
     """The table and header row with the most recognised columns."""
-    best: tuple[int, _Table, _Layout] | None = None
+    best: tuple[int, Table, _Layout] | None = None
     for table in tables:
         for index, row in enumerate(table.rows[:HEADER_SCAN_ROWS]):
             layout = _layout_of(row, catalog)
@@ -537,7 +357,7 @@ def _is_blank(cell: Cell) -> bool:
 
 
 def _show(cell: Cell) -> str:
-    if isinstance(cell, _Percent):
+    if isinstance(cell, Percent):
         return f"'{float(cell):g}%'"
     if isinstance(cell, float):
         return f"'{cell:g}'"
@@ -554,13 +374,13 @@ _LOCAL_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 
 def _period(cell: Cell) -> date | int | str:
     """A date, a week number, or why the cell is neither."""
-    if isinstance(cell, _Uncomputed):
+    if isinstance(cell, Uncomputed):
         return cell.problem()
     if isinstance(cell, datetime):
         return cell.date()
     if isinstance(cell, date):
         return cell
-    if isinstance(cell, bool | _Percent):
+    if isinstance(cell, bool | Percent):
         return f"{_show(cell)} is not a week number (1–5) or a date"
     if isinstance(cell, int | float):
         if float(cell).is_integer():
@@ -618,11 +438,11 @@ def _value(cell: Cell, metric: Metric) -> float | str:
     """The number a cell holds for ``metric``, or why it holds none."""
     unit = metric.unit
     wanted = _UNIT_WORDS.get(unit, "a number")
-    if isinstance(cell, _Uncomputed):
+    if isinstance(cell, Uncomputed):
         return cell.problem()
     if isinstance(cell, bool):
         return f"{_show(cell)} is not {wanted}"
-    if isinstance(cell, _Percent):
+    if isinstance(cell, Percent):
         if unit != "%":
             return f"{_show(cell)} is a percentage, not {wanted}"
         value = float(cell)
@@ -1234,6 +1054,7 @@ def _commit(
             report.notes_written = _write(
                 conn, client=client, parsed=parsed, changes=changes, file_name=report.file_name
             )
+            refresh_rollup(conn)  # the client's months, in the same transaction
     except (OperationalError, DBAPIError) as exc:
         message = describe_db_error(exc, path=cache.path)
         if summary.run_id is not None:

@@ -6,16 +6,22 @@ Qt-free, so the console's Portfolio tab and scripts build the same rows.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import Evaluation, HealthEngine
-from csconsole.opportunities import open_by_client
-from csconsole.rollup import month_label
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import RULES_VERSION
+from csconsole.opportunities.pipeline import open_by_client
+from csconsole.rollup import month_label, parse_month
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,6 @@ class PortfolioRow:
     rating: float | None
     trend: str | None
     next_review: date
-    evaluation: Evaluation | None
     open_opportunities: int = 0  # identified, proposed or in progress
     opportunity_value: float = 0.0  # their investment in $ (see csconsole.opportunities)
 
@@ -59,6 +64,127 @@ class Portfolio:
     month: str
     rows: tuple[PortfolioRow, ...]
     last_sync: datetime | None
+    #: True when the statuses come from the stored snapshot and something they depend on
+    #: (data, bands, catalog, the day) changed since it was written: a refresh is due.
+    stale: bool = False
+
+
+# --- the snapshot ---------------------------------------------------------------------
+#
+# Evaluating every client is the only costly part of the portfolio, and its result only
+# changes with the data (each sync or sheet import is a run in ``sync_runs``), the bands,
+# the catalog, the rules and the day. The last result is kept in ``snapshots`` with what
+# it was computed on; the console shows it at once and evaluates again in the background
+# only when one of those differs. Alerts, opportunities and review dates are read live.
+
+SNAPSHOT = "portfolio"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the snapshot keeps of one client's evaluation."""
+
+    status: str
+    worst_reason: str
+    reasons: tuple[str, ...]
+    rating: float | None
+    trend: str | None
+
+    @classmethod
+    def of(cls, ev: Evaluation | None) -> Standing:
+        if ev is None:
+            return NOT_STARTED
+        reasons = tuple(r.text for r in ev.reasons)
+        return cls(ev.status, ev.summary(), reasons, ev.rating, ev.trend)
+
+
+NOT_STARTED = Standing("none", "Not started", (), None, None)
+
+
+def _basis(engine: HealthEngine, month: int) -> str:
+    """What a portfolio's statuses depend on, besides the data."""
+    catalog = [(str(p), p.stat().st_mtime_ns) for p in engine.catalog.sources if p.exists()]
+    return json.dumps(
+        [
+            RULES_VERSION,
+            engine.today.isoformat(),
+            month_label(month),
+            engine.bands.as_dict(),
+            catalog,
+        ],
+        sort_keys=True,
+    )
+
+
+def _generation(cache: Cache) -> int:
+    """The latest sync or sheet import: the data's version."""
+    with cache.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM sync_runs").scalar_one())
+
+
+def _read_snapshot(cache: Cache) -> tuple[str, dict[str, Any]] | None:
+    with cache.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT basis, body FROM snapshots WHERE name = ?", (SNAPSHOT,)
+        ).first()
+    if row is None:
+        return None
+    try:
+        body = json.loads(row[1])
+        return str(row[0]), dict(body)
+    except (ValueError, TypeError):
+        return None  # unreadable: evaluated afresh
+
+
+def _write_snapshot(
+    cache: Cache, *, basis: str, generation: int, month: str, standings: Mapping[str, Standing]
+) -> None:
+    body = {
+        "generation": generation,
+        "month": month,
+        "clients": {
+            k: [s.status, s.worst_reason, list(s.reasons), s.rating, s.trend]
+            for k, s in standings.items()
+        },
+    }
+    with cache.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO snapshots (name, basis, written_at, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET basis = excluded.basis, "
+            "written_at = excluded.written_at, body = excluded.body",
+            (
+                SNAPSHOT,
+                basis,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                json.dumps(body, ensure_ascii=False),
+            ),
+        )
+
+
+def snapshot_portfolio(
+    cache: Cache, catalog: Catalog, *, today: date | None = None, now: datetime | None = None
+) -> Portfolio | None:
+    """The portfolio as last evaluated, with today's alerts, opportunities and review
+    dates; None when no snapshot was stored yet. Evaluates nothing: its cost does not
+    grow with the history."""
+    stored = _read_snapshot(cache)
+    if stored is None:
+        return None
+    basis, body = stored
+    engine = open_engine(cache, catalog, today=today, now=now)
+    clients = engine.clients()
+    month = parse_month(body["month"]) if body.get("month") else engine.current_month
+    standings = {
+        key: Standing(v[0], v[1], tuple(v[2]), v[3], v[4])
+        for key, v in body.get("clients", {}).items()
+    }
+    stale = basis != _basis(engine, month) or body.get("generation") != _generation(cache)
+    stale = stale or any(c.key not in standings for c in clients)
+    portfolio = _assemble(cache, engine, clients, standings, month=body.get("month", ""), now=now)
+    return replace(portfolio, stale=stale)
+
+
+# --- building ---------------------------------------------------------------------------
 
 
 def build_portfolio(
@@ -68,17 +194,54 @@ def build_portfolio(
     today: date | None = None,
     month: int | None = None,
     now: datetime | None = None,
+    changed: Collection[str] | None = None,
+    base: Portfolio | None = None,
 ) -> Portfolio:
-    """Every client, worst first, evaluated for ``month`` (default: the engine's default month)."""
-    engine = HealthEngine(cache, catalog, today=today, now=now)
+    """Every client, worst first, evaluated for ``month`` (default: the engine's default
+    month). With ``changed`` (client keys) and ``base`` (a portfolio of the same month),
+    only the changed clients are evaluated and the others keep their standing in
+    ``base``. The default month's result is stored as the snapshot the console starts from."""
+    engine = open_engine(cache, catalog, today=today, now=now)
     clients = engine.clients()
     if not clients:
         return Portfolio(month="", rows=(), last_sync=last_sync(cache))
     chosen = engine.default_month() if month is None else month
+    generation = _generation(cache)  # before evaluating: a sync meanwhile makes it stale
+    kept: dict[str, Standing] = {}
+    todo: list[ClientInfo] | None = None  # every client
+    if changed is not None and base is not None and base.month == month_label(chosen):
+        kept = {r.key: _standing(r) for r in base.rows if r.key not in changed}
+        todo = [c for c in clients if c.key not in kept]
     try:
-        evaluations = {e.client_key: e for e in engine.evaluate(chosen)}
+        evaluations = {e.client_key: e for e in engine.evaluate(chosen, clients=todo)}
     except KnownError:
         evaluations = {}
+    standings = {c.key: kept.get(c.key) or Standing.of(evaluations.get(c.key)) for c in clients}
+    if month is None:
+        _write_snapshot(
+            cache,
+            basis=_basis(engine, chosen),
+            generation=generation,
+            month=month_label(chosen),
+            standings=standings,
+        )
+    return _assemble(cache, engine, clients, standings, month=month_label(chosen), now=now)
+
+
+def _standing(row: PortfolioRow) -> Standing:
+    return Standing(row.status, row.worst_reason, row.reasons, row.rating, row.trend)
+
+
+def _assemble(
+    cache: Cache,
+    engine: HealthEngine,
+    clients: Sequence[ClientInfo],
+    standings: Mapping[str, Standing],
+    *,
+    month: str,
+    now: datetime | None,
+) -> Portfolio:
+    """The rows: each client's standing with its live alerts, opportunities and review."""
     moment = now or datetime.now(UTC)
     opportunities = open_by_client(cache)
     open_alerts: dict[str, int] = {}
@@ -89,8 +252,7 @@ def build_portfolio(
             overdue[alert.client_key] = overdue.get(alert.client_key, 0) + 1
     rows = []
     for client in clients:
-        ev = evaluations.get(client.key)
-        reasons = tuple(r.text for r in ev.reasons) if ev else ()
+        standing = standings.get(client.key, NOT_STARTED)
         rows.append(
             PortfolioRow(
                 key=client.key,
@@ -98,22 +260,21 @@ def build_portfolio(
                 tier=client.tier,
                 package_value=client.package_value,
                 csm=client.csm,
-                status=ev.status if ev else "none",
-                worst_reason=ev.summary() if ev else "Not started",
-                reasons=reasons,
+                status=standing.status,
+                worst_reason=standing.worst_reason,
+                reasons=standing.reasons,
                 open_alerts=open_alerts.get(client.key, 0),
                 overdue_alerts=overdue.get(client.key, 0),
-                rating=ev.rating if ev else None,
-                trend=ev.trend if ev else None,
+                rating=standing.rating,
+                trend=standing.trend,
                 next_review=next_review(client.start_date, engine.today),
-                evaluation=ev,
                 open_opportunities=opportunities.get(client.key, (0, 0.0))[0],
                 opportunity_value=opportunities.get(client.key, (0, 0.0))[1],
             )
         )
     order = {"red": 0, "yellow": 1, "green": 2, "none": 3}
     rows.sort(key=lambda r: (-r.overdue_alerts, order[r.status], r.name.casefold()))
-    return Portfolio(month=month_label(chosen), rows=tuple(rows), last_sync=last_sync(cache))
+    return Portfolio(month=month, rows=tuple(rows), last_sync=last_sync(cache))
 
 
 def last_sync(cache: Cache) -> datetime | None:

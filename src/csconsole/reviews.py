@@ -31,12 +31,15 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import Kpi
 from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
 
 if TYPE_CHECKING:
-    from csconsole.opportunities import Opportunity
+    from csconsole.opportunities.model import Opportunity
     from csconsole.roi import RoiReport
 
 Kind = Literal["text", "line", "choice"]
@@ -261,10 +264,11 @@ def _incidents(cache: Cache, client: ClientInfo, month: int) -> tuple[IncidentRo
 
 def open_opportunities(cache: Cache, catalog: Catalog, client_key: str) -> list[Opportunity]:
     """The client's open opportunities (identified, proposed, in progress), best ROI first."""
-    from csconsole import opportunities as opps
+    from csconsole.opportunities.context import load_context
+    from csconsole.opportunities.store import list_opportunities
 
-    ctx = opps.load_context(cache, catalog)
-    rows = [o for o in opps.list_opportunities(cache, ctx, client=client_key) if o.is_open]
+    ctx = load_context(cache, catalog)
+    rows = [o for o in list_opportunities(cache, ctx, client=client_key) if o.is_open]
     rows.sort(key=lambda o: (-(o.roi if o.roi is not None else float("-inf")), o.id))
     return rows
 
@@ -282,7 +286,7 @@ def gather_facts(
     key) lets a batch evaluate every client once instead of once each."""
     from csconsole.roi import client_roi
 
-    engine = engine or HealthEngine(cache, catalog)
+    engine = engine or open_engine(cache, catalog)
     info = client if isinstance(client, ClientInfo) else engine.find_client(client)
     if month < info.start_month:
         raise KnownError(f"{info.key} had not started by {month_label(month)}")

@@ -9,9 +9,10 @@ Months are handled as integer indexes (``year * 12 + month - 1``) so arithmetic 
 them is exact and fast; :func:`month_label` turns one into ``YYYY-MM``.
 
 Two implementations of the monthly rule, kept equal by a test: :func:`aggregate` (pandas,
-any period, for charts, the tracking sheet and ROI) and :func:`monthly_values` (SQLite
-``GROUP BY``, months only), which the health engine uses so that the status of a whole
-portfolio needs neither pandas nor a copy of every sample in Python.
+any period, for charts, the tracking sheet and ROI) and :func:`monthly_values` (the
+monthly rollup that SQLite keeps, months only), which the health engine uses so that the
+status of a whole portfolio reads only the months it needs, with neither pandas nor a
+copy of every sample in Python.
 """
 
 from __future__ import annotations
@@ -72,6 +73,23 @@ def first_monday(month: date) -> date:
     """The first Monday on or after the 1st of ``month``."""
     first = month.replace(day=1)
     return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+_STEP_DAYS = {"day": 1, "week": 7}
+
+
+def period_end(start: date, grain: str) -> date:
+    """Last day of the day, week or month that starts on ``start``."""
+    if grain in _STEP_DAYS:
+        return start + timedelta(days=_STEP_DAYS[grain] - 1)
+    return month_end(month_index(start))
+
+
+def next_period(start: date, grain: str) -> date:
+    """The start of the day, week or month after the one that starts on ``start``."""
+    if grain in _STEP_DAYS:
+        return start + timedelta(days=_STEP_DAYS[grain])
+    return month_start(month_index(start) + 1)
 
 
 # --- loading --------------------------------------------------------------------
@@ -244,6 +262,93 @@ def aggregate(
 #: (client_id, metric, month index) -> (value, start of the latest sample, its grain)
 MonthlyValues = dict[tuple[int, str, int], tuple[float, date, str]]
 
+# --- the monthly rollup ---------------------------------------------------------
+#
+# ``monthly_rollup`` keeps, per month, client and metric, what every monthly rule needs:
+# count, sum, maximum, and the latest sample's start, value and grain. Triggers on
+# ``samples`` and ``sheet_values`` mark the (month, client) pairs they change in
+# ``rollup_dirty`` (migration 0007), so no writer can leave it stale: readers compute
+# the dirty pairs from the samples themselves, and :func:`refresh_rollup` (after a sync
+# or a sheet import) rewrites them. Reading a month of the whole book is then a range of
+# the rollup's primary key, whatever the length of the history.
+
+_ROLLUP_COLUMNS = "month, client_id, metric, n, total, top, last_start, last_value, last_grain"
+_MONTH = "substr(period_start, 1, 7)"
+
+
+def _aggregated(source: str, where: str) -> str:
+    """The rollup's rows computed from ``source`` rows matching ``where``.
+
+    Two grouped queries joined: SQLite gives a bare column (the latest sample's value and
+    grain) the row that holds the query's ``max()`` only when there is a single one, and
+    the maximum of the values is a second.
+    """
+    group = f"GROUP BY client_id, metric, {_MONTH}"
+    return (
+        "SELECT a.month, a.client_id, a.metric, a.n, a.total, b.top, a.last_start, a.value, "
+        f"a.grain FROM (SELECT {_MONTH} AS month, client_id, metric, count(*) AS n, "
+        "sum(value) AS total, max(period_start) AS last_start, value, grain "
+        f"FROM {source} WHERE {where} {group}) AS a "
+        f"JOIN (SELECT {_MONTH} AS month, client_id, metric, max(value) AS top "
+        f"FROM {source} WHERE {where} {group}) AS b "
+        "ON b.month = a.month AND b.client_id = a.client_id AND b.metric = a.metric"
+    )
+
+
+def refresh_rollup(conn: Any) -> int:
+    """Rewrite the rollup rows of every dirty (month, client) pair, in the caller's
+    transaction; returns how many pairs were dirty (0 costs one lookup)."""
+    run = getattr(conn, "exec_driver_sql", None) or conn.execute
+    if run("SELECT 1 FROM rollup_dirty LIMIT 1").fetchone() is None:
+        return 0
+    pairs = int(run("SELECT count(*) FROM rollup_dirty").fetchone()[0])
+    ids = [int(r[0]) for r in run("SELECT DISTINCT client_id FROM rollup_dirty")]
+    dirty = "(SELECT month, client_id FROM rollup_dirty)"
+    run(f"DELETE FROM monthly_rollup WHERE (month, client_id) IN {dirty}")
+    where = (
+        f"client_id IN (SELECT client_id FROM rollup_dirty) AND ({_MONTH}, client_id) IN {dirty}"
+    )
+    run(
+        f"INSERT INTO monthly_rollup ({_ROLLUP_COLUMNS}) "
+        + _aggregated(samples_source(conn, ids), where)
+    )
+    run("DELETE FROM rollup_dirty")
+    return pairs
+
+
+def _rollup_rows(
+    cursor: Any, labels: Sequence[str], client_ids: Sequence[int] | None
+) -> list[tuple[Any, ...]]:
+    """The rollup's rows of ``labels`` (YYYY-MM) for ``client_ids`` (all when None): stored
+    rows of clean pairs, and dirty pairs computed from the samples."""
+    months = f"month IN ({', '.join('?' for _ in labels)})"
+    params: list[object] = list(labels)
+    clients = ""
+    if client_ids is not None:
+        clients = f" AND client_id IN ({', '.join('?' for _ in client_ids)})"
+        params.extend(client_ids)
+    rows: list[tuple[Any, ...]] = cursor.execute(
+        f"SELECT {_ROLLUP_COLUMNS} FROM monthly_rollup AS r WHERE {months}{clients} "
+        "AND NOT EXISTS (SELECT 1 FROM rollup_dirty AS d "
+        "WHERE d.month = r.month AND d.client_id = r.client_id)",
+        tuple(params),
+    ).fetchall()
+    dirty = cursor.execute(
+        f"SELECT DISTINCT client_id FROM rollup_dirty WHERE {months}{clients}", tuple(params)
+    ).fetchall()
+    if dirty:
+        ids = [int(r[0]) for r in dirty]
+        pairs = f"(SELECT month, client_id FROM rollup_dirty WHERE {months}{clients})"
+        where = (
+            f"client_id IN ({', '.join(str(i) for i in ids)}) "
+            f"AND period_start >= ? AND period_start < ? AND ({_MONTH}, client_id) IN {pairs}"
+        )
+        bounds = (f"{min(labels)}-01", f"{max(labels)}-99")
+        rows += cursor.execute(
+            _aggregated(samples_source(cursor, ids), where), (*bounds, *params) * 2
+        ).fetchall()
+    return rows
+
 
 def monthly_values(
     engine: Engine,
@@ -253,58 +358,70 @@ def monthly_values(
     rules: Mapping[str, str],
     client_ids: Sequence[int] | None = None,
 ) -> MonthlyValues:
-    """Each (client, metric, month)'s value by the metric's rule, aggregated by SQLite.
+    """Each (client, metric, month)'s value by the metric's rule, from the monthly rollup.
 
-    The same figures as :func:`aggregate` with ``freq="month"``: mean is sum / count, and
-    "last" is the value of the sample with the latest start (SQLite gives a bare column
-    the row that holds the query's single ``max()``). Maxima come from a second query
-    over the few metrics whose rule is max. Samples store ``period_start`` as ISO text,
-    so its first seven characters are the month.
+    The same figures as :func:`aggregate` with ``freq="month"`` (a test holds them equal):
+    mean is sum / count, "last" the value of the sample with the latest start.
     """
-    where = "period_start >= ? AND period_start <= ?"
-    params: list[object] = [month_start(first_month).isoformat(), month_end(last_month).isoformat()]
-    if client_ids is not None:
-        where += f" AND client_id IN ({', '.join('?' for _ in client_ids)})"
-        params.extend(client_ids)
-    out: MonthlyValues = {}
+    labels = [month_label(m) for m in range(first_month, last_month + 1)]
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            source = samples_source(cursor, client_ids)
-            rows = cursor.execute(
-                "SELECT client_id, metric, substr(period_start, 1, 7), count(*), sum(value), "
-                f"max(period_start), value, grain FROM {source} WHERE {where} "
-                "GROUP BY client_id, metric, substr(period_start, 1, 7)",
-                tuple(params),
-            ).fetchall()
-            by_max = sorted(m for m, rule in rules.items() if rule == "max")
-            maxima: dict[tuple[int, str, str], float] = {}
-            if by_max:
-                for cid, metric, month, top in cursor.execute(
-                    f"SELECT client_id, metric, substr(period_start, 1, 7), max(value) FROM {source} "
-                    f"WHERE {where} AND metric IN ({', '.join('?' for _ in by_max)}) "
-                    "GROUP BY client_id, metric, substr(period_start, 1, 7)",
-                    (*params, *by_max),
-                ):
-                    maxima[(cid, metric, month)] = top
+            rows = _rollup_rows(cursor, labels, client_ids)
         finally:
             cursor.close()
-    months: dict[str, int] = {}
-    for cid, metric, month, count, total, last_start, last_value, grain in rows:
+    out: MonthlyValues = {}
+    indexes = {label: parse_month(label) for label in labels}
+    days: dict[str, date] = {}
+    for month, cid, metric, count, total, top, last_start, last_value, grain in rows:
         rule = rules.get(metric, "mean")
         if rule == "sum":
             value = total
         elif rule == "last":
             value = last_value
         elif rule == "max":
-            value = maxima[(cid, metric, month)]
+            value = top
         else:
             value = total / count
-        index = months.get(month)
-        if index is None:
-            index = months[month] = int(month[:4]) * 12 + int(month[5:7]) - 1
-        out[(cid, metric, index)] = (float(value), date.fromisoformat(last_start[:10]), grain)
+        day = days.get(last_start)
+        if day is None:
+            day = days[last_start] = date.fromisoformat(last_start[:10])
+        out[(cid, metric, indexes[month])] = (float(value), day, grain)
     return out
+
+
+def has_data(engine: Engine, month: int) -> bool:
+    """Whether any client has a sample or sheet value in ``month``."""
+    label = month_label(month)
+    with engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return _month_has_rows(cursor, label)
+        finally:
+            cursor.close()
+
+
+def _month_has_rows(cursor: Any, label: str) -> bool:
+    clean = cursor.execute(
+        "SELECT 1 FROM monthly_rollup AS r WHERE month = ? AND NOT EXISTS (SELECT 1 FROM "
+        "rollup_dirty AS d WHERE d.month = r.month AND d.client_id = r.client_id) LIMIT 1",
+        (label,),
+    ).fetchone()
+    if clean is not None:
+        return True
+    dirty = [
+        int(r[0])
+        for r in cursor.execute("SELECT client_id FROM rollup_dirty WHERE month = ?", (label,))
+    ]
+    if not dirty:
+        return False
+    found = cursor.execute(
+        f"SELECT 1 FROM {samples_source(cursor, dirty)} "
+        f"WHERE client_id IN ({', '.join(str(i) for i in dirty)}) "
+        "AND period_start >= ? AND period_start < ? LIMIT 1",
+        (f"{label}-01", f"{label}-99"),
+    ).fetchone()
+    return found is not None
 
 
 def catalog_rules(catalog: Catalog) -> dict[str, str]:

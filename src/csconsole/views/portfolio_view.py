@@ -62,11 +62,13 @@ class PortfolioModel(RowsModel):
         super().__init__()
         self.today = clock.today()
 
-    def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
-        self.beginResetModel()
-        self._rows = list(portfolio.rows)
-        self.today = today
-        self.endResetModel()
+    def set_portfolio(self, portfolio: Portfolio, today: date) -> int:
+        """Show ``portfolio``; returns how many rows changed (see ``replace_rows``)."""
+        if today != self.today:
+            self.beginResetModel()
+            self._rows, self.today = [], today  # every "days to review" moves
+            self.endResetModel()
+        return self.replace_rows(list(portfolio.rows))
 
     def item_id(self, row: PortfolioRow) -> str:
         return row.key

@@ -43,6 +43,23 @@ class RowsModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row]
 
+    def replace_rows(self, rows: list[Any]) -> int:
+        """Show ``rows``. When they are the same items in the same order (by
+        :meth:`item_id`), only the rows that differ are updated, so selection, scroll
+        and sort stay put; otherwise the model is reset. Returns how many rows changed."""
+        old = self._rows
+        if [self.item_id(r) for r in old] != [self.item_id(r) for r in rows]:
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+            return len(rows)
+        self._rows = rows
+        changed = [n for n, (a, b) in enumerate(zip(old, rows, strict=True)) if a != b]
+        last = len(self.columns) - 1
+        for n in changed:
+            self.dataChanged.emit(self.index(n, 0), self.index(n, last))
+        return len(changed)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 

@@ -1,26 +1,24 @@
-"""``csconsole report``: the monthly review or ROI report as PDF, for one client or all.
-
-Kept apart from ``cli.py`` so the parser there only registers it.
-"""
+"""``csconsole report``: the monthly review or ROI report as PDF, for one client or all."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from csconsole.reports import KINDS
-
-EXIT_OK = 0
+from csconsole.cli.common import EXIT_OK, open_cache, today_of
+from csconsole.reports import KINDS  # the package's __init__ loads no reportlab
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from csconsole.catalog import default_catalog
-    from csconsole.cli_health import _open, _today, health_engine
     from csconsole.errors import KnownError
-    from csconsole.reports.export import export_all, export_one, file_name
+    from csconsole.health.engine import open_engine
+    from csconsole.reports.export import file_name
     from csconsole.rollup import parse_month
+    from csconsole.usecases.reviews import ExportProgress, export_report, export_reports
 
     if bool(args.all) == bool(args.client):
         raise KnownError("give either --client C or --all")
@@ -28,8 +26,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise KnownError("-o names one file; with --all give --out-dir DIR")
     if args.client and args.out_dir and args.output:
         raise KnownError("give -o FILE or --out-dir DIR, not both")
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    with open_cache(args) as cache:
+        engine = open_engine(cache, today=today_of(args))
         month = parse_month(args.month) if args.month else engine.latest_complete
         catalog = default_catalog()
         kinds = KINDS if args.kind == "both" else (args.kind,)
@@ -43,7 +41,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 else:
                     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
                     path = folder / file_name(client.name, month, kind)
-                written = export_one(
+                written = export_report(
                     cache,
                     catalog,
                     client=client.key,
@@ -56,11 +54,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             return EXIT_OK
         folder = Path(args.out_dir) if args.out_dir else Path.cwd()
 
-        def progress(done: int, total: int, text: str) -> None:
-            if not args.quiet and sys.stderr.isatty():
-                print(f"\r{done}/{total} {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+        def progress(step: object) -> None:
+            if isinstance(step, ExportProgress) and not args.quiet and sys.stderr.isatty():
+                line = f"\r{step.done}/{step.total} {step.text[:60]:<60}"
+                print(line, end="", file=sys.stderr, flush=True)
 
-        result = export_all(
+        result = export_reports(
             cache,
             catalog,
             month=month,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-EXIT_OK, EXIT_ERROR = 0, 1
+from csconsole.cli.common import EXIT_OK, cache_path
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _path(args: argparse.Namespace) -> Path:
-    from csconsole.cli import _cache_path
     from csconsole.errors import CacheError
 
-    path = _cache_path(args)
+    path = cache_path(args)
     if not path.is_file():
         raise CacheError(f"there is no cache at {path}")
     return path
@@ -56,6 +57,8 @@ def _refuse_sound(path: Path, args: argparse.Namespace, what: str) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from csconsole.cache_backup import restore
     from csconsole.sync_lock import sync_lock
 

@@ -7,17 +7,14 @@ a bad value is one line naming the field, and nothing is written.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from csconsole import clock
-from csconsole import opportunities as opp_engine
-from csconsole.cache import Cache
+from csconsole.cli.common import EXIT_OK, open_cache, print_json
 from csconsole.errors import KnownError
-from csconsole.opportunities import Opportunity
 
-EXIT_OK = 0
+if TYPE_CHECKING:  # the engine (and SQLAlchemy) loads when a command runs
+    from csconsole.cache import Cache
+    from csconsole.opportunities import Context, Opportunity
 
 #: Command-line flag → field, for add and update.
 FLAGS: dict[str, str] = {
@@ -40,20 +37,16 @@ FLAGS: dict[str, str] = {
 }
 
 
-def _open(args: argparse.Namespace) -> Cache:
-    from csconsole.cli import _open_cache
-
-    cache: Cache = _open_cache(args)
-    return cache
-
-
-def _context(cache: Cache) -> opp_engine.Context:
+def _context(cache: Cache) -> Context:
+    from csconsole import opportunities as opp_engine
     from csconsole.catalog import default_catalog
 
     return opp_engine.load_context(cache, default_catalog())
 
 
 def as_json(opp: Opportunity) -> dict[str, Any]:
+    from csconsole import clock
+
     return {
         "id": opp.id,
         "client": opp.client_key,
@@ -83,27 +76,23 @@ def as_json(opp: Opportunity) -> dict[str, Any]:
     }
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
-def _one_line(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         rows = opp_engine.list_opportunities(
             cache, ctx, client=args.client, status=args.status, text=args.search or ""
         )
     if args.json:
-        print(json.dumps([as_json(o) for o in rows], indent=2, ensure_ascii=False))
+        print_json([as_json(o) for o in rows])
         return EXIT_OK
     if not rows:
         print("No opportunities. Add one with 'csconsole opportunities add'.")
         return EXIT_OK
+    from csconsole import clock
+    from csconsole.formatting import money, one_line
+
     today = clock.today()
     print(
         f"{'ID':<8} {'CLIENT':<8} {'AREA':<26} {'STATUS':<11} {'PRIO':<6} {'PACKAGE':<12} "
@@ -114,11 +103,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         flags = (" ⚠ overdue" if o.overdue(today) else "") + (" ↑ upsell" if o.upsell else "")
         review = o.next_review.isoformat() if o.next_review else "—"
         print(
-            f"{o.id:<8} {o.client_key:<8} {_one_line(o.area, 26):<26} {o.status:<11} "
-            f"{o.priority:<6} {o.required_tier:<12} {_money(o.investment):>9} {roi:>7}  "
+            f"{o.id:<8} {o.client_key:<8} {one_line(o.area, 26):<26} {o.status:<11} "
+            f"{o.priority:<6} {o.required_tier:<12} {money(o.investment, cents=False):>9} {roi:>7}  "
             f"{review}{flags}"
         )
-    print(f"{len(rows)} opportunities · investment {_money(sum(o.investment or 0 for o in rows))}")
+    print(
+        f"{len(rows)} opportunities · investment {money(sum(o.investment or 0 for o in rows), cents=False)}"
+    )
     return EXIT_OK
 
 
@@ -131,7 +122,9 @@ def _raw_from_flags(args: argparse.Namespace, base: dict[str, Any]) -> dict[str,
     return raw
 
 
-def _checked(raw: dict[str, Any], ctx: opp_engine.Context, *, opp_id: str = "") -> Opportunity:
+def _checked(raw: dict[str, Any], ctx: Context, *, opp_id: str = "") -> Opportunity:
+    from csconsole import opportunities as opp_engine
+
     result = opp_engine.validate(raw, ctx, opp_id=opp_id)
     if not result.ok:
         raise KnownError(result.message())
@@ -140,7 +133,11 @@ def _checked(raw: dict[str, Any], ctx: opp_engine.Context, *, opp_id: str = "") 
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    import json
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         base = {"priority": "medium", "status": "identified", "required_tier": "essential"}
         opp = _checked(_raw_from_flags(args, base), ctx)
@@ -153,7 +150,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         old = opp_engine.get(cache, args.id, ctx)
         opp = _checked(_raw_from_flags(args, opp_engine.raw_of(old)), ctx, opp_id=old.id)
@@ -163,7 +162,9 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         opp = opp_engine.get(cache, args.id)
         opp_engine.remove(cache, opp.id)
     print(f"Deleted {opp.id}; its history is kept and the ID is not given again.")
@@ -171,20 +172,27 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         changes = opp_engine.history(cache, args.id.strip().upper())
     if not changes:
         raise KnownError(f"no opportunity {args.id!r} has any history")
+    from csconsole.formatting import local_time, one_line
+
     for change in changes:
-        when = change.at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{when}  {change.who}  {change.action}")
+        print(f"{local_time(change.at)}  {change.who}  {change.action}")
         for line in change.lines():
-            print(f"    {_one_line(line, 110)}")
+            print(f"    {one_line(line, 110)}")
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from pathlib import Path
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         ctx = _context(cache)
         rows = opp_engine.list_opportunities(cache, ctx, client=args.client, status=args.status)
     count = opp_engine.export_rows(rows, Path(args.file))
@@ -193,7 +201,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
+    from pathlib import Path
+
+    from csconsole import opportunities as opp_engine
+
+    with open_cache(args) as cache:
         report = opp_engine.import_file(
             cache, _context(cache), Path(args.file), dry_run=args.dry_run
         )

@@ -1,78 +1,28 @@
 """The health commands of the command line: status, kpis, roi and alerts.
 
-Kept apart from ``cli.py`` so the parser there only registers them. Tables are for
-people (local times, arrows); ``--json`` output is for scripts and its shape is
-documented in docs/json.md.
+Tables are for people (local times, arrows); ``--json`` output is for scripts and its
+shape is documented in docs/json.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from csconsole import clock
-from csconsole.cache import Cache
+from csconsole.cli.common import EXIT_OK, open_cache, print_json, today_of
 from csconsole.errors import KnownError
-from csconsole.formatting import signed_percent
-from csconsole.health import TREND_ARROWS, Bands, HealthEngine, fmt_value
-from csconsole.rollup import month_label, parse_month
 
-EXIT_OK = 0
+if TYPE_CHECKING:
+    from csconsole.health.engine import HealthEngine
 
-
-def _today(args: argparse.Namespace) -> date:
-    text = getattr(args, "today", None)
-    if not text:
-        return clock.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise KnownError(f"--today {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _settings_bands() -> Bands:
-    return Bands.configured()
-
-
-def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine the command line and sync use, with the user's bands."""
-    from csconsole.catalog import default_catalog
-
-    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
-    return HealthEngine(cache, default_catalog(), today=today, bands=_settings_bands(), now=now)
-
-
-def evaluate_after_sync(
-    cache: Cache, *, today: date | None = None, quiet: bool = False
-) -> list[int]:
-    """Evaluate the latest complete month and the month to date, raising alerts."""
-    from csconsole.alerts import evaluate_alerts
-
-    engine = health_engine(cache, today=today or clock.today())
-    raised = evaluate_alerts(engine)
-    if raised and not quiet:
-        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
-    return raised
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _open(args: argparse.Namespace) -> Cache:
-    from csconsole.cli import _open_cache
-
-    cache: Cache = _open_cache(args)
-    return cache
+#: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
+#: so that building the parser loads no engine (a test holds the two equal).
+RESPONSE_KINDS = ("note", "email", "call", "meeting")
 
 
 def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
+    from csconsole.rollup import parse_month
+
     return parse_month(args.month) if getattr(args, "month", None) else engine.default_month()
 
 
@@ -80,32 +30,33 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from csconsole.alerts import evaluate_alerts
+    from csconsole.catalog import default_catalog
+    from csconsole.health.rules import TREND_ARROWS
+    from csconsole.rollup import month_label, parse_month
+    from csconsole.usecases.health import evaluate_status, explain_status
 
-    today = _today(args)
-    with _open(args) as cache:
-        engine = health_engine(cache, today=today)
+    today = today_of(args)
+    with open_cache(args) as cache:
         month = parse_month(args.month) if args.month else None
-        client = engine.find_client(args.client) if args.client else None
-        if args.explain and client is None:
-            raise KnownError("--explain needs --client: it explains one client's status")
-        evaluate_alerts(engine)
-        month = month if month is not None else engine.default_month()
         if args.explain:
-            assert client is not None
-            explanation = engine.explain(month, client=client)
+            if not args.client:
+                raise KnownError("--explain needs --client: it explains one client's status")
+            explanation = explain_status(
+                cache, default_catalog(), client=args.client, month=month, today=today
+            )
             if args.json:
-                _print_json(explanation.as_json())
+                print_json(explanation.as_json())
             else:
                 print("\n".join(explanation.lines()))
             return EXIT_OK
-        evaluations = engine.evaluate(month, client=client)
+        status = evaluate_status(
+            cache, default_catalog(), client=args.client, month=month, today=today
+        )
+    month, evaluations = status.month, status.evaluations
     if args.json:
-        _print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
+        print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
         return EXIT_OK
-    print(
-        f"Status for {month_label(month)}{' (month to date)' if month == engine.current_month else ''}"
-    )
+    print(f"Status for {month_label(month)}{' (month to date)' if status.to_date else ''}")
     print(f"{'CLIENT':<8} {'NAME':<28} {'TIER':<12} {'STATUS':<7} {'RATING':>6}   REASONS")
     for e in evaluations:
         rating = "—" if e.rating is None else f"{e.rating:.1f}"
@@ -124,13 +75,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    from csconsole.formatting import signed_percent
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
+
+    with open_cache(args) as cache:
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         (evaluation,) = engine.evaluate(month, client=client)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "client": {"key": client.key, "name": client.name, "tier": client.tier},
                 "month": evaluation.month,
@@ -162,18 +117,20 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 
     weights = getattr(Settings.load(), "roi_weights", None) or None
-    with _open(args) as cache:
-        engine = health_engine(cache, today=_today(args))
+    with open_cache(args) as cache:
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)
         report = client_roi(cache, client=client, month=month, weights=weights, today=engine.today)
     if args.json:
-        _print_json(report.as_json())
+        print_json(report.as_json())
         return EXIT_OK
     cur = report.current
     money = lambda v: fmt_value(round(v, 2), "$")  # noqa: E731
@@ -221,27 +178,30 @@ def _left(seconds: float) -> str:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from csconsole.alerts import list_alerts
+    from csconsole.formatting import local_time
 
     now = datetime.now(UTC)
     if getattr(args, "today", None):
-        now = datetime.combine(_today(args), now.time(), tzinfo=UTC)
-    with _open(args) as cache:
+        now = datetime.combine(today_of(args), now.time(), tzinfo=UTC)
+    with open_cache(args) as cache:
         alerts = list_alerts(cache, include_closed=args.all, now=now)
     if args.json:
-        _print_json([a.as_json(now) for a in alerts])
+        print_json([a.as_json(now) for a in alerts])
         return EXIT_OK
     if not alerts:
         print("No open alerts." if not args.all else "No alerts.")
     for a in alerts:
         state = (
-            f"answered {_local(a.closed_at)} ({a.response_kind}: {a.response_note})"
+            f"answered {local_time(a.closed_at)} ({a.response_kind}: {a.response_note})"
             if a.closed_at
             else _left(a.time_left(now).total_seconds())
         )
         print(
             f"#{a.id} {a.status.upper():<6} {a.client_key} {a.client_name} — {a.month}, "
-            f"was {a.previous_status or 'new'}; raised {_local(a.raised_at)}, due {_local(a.due_at)}: {state}"
+            f"was {a.previous_status or 'new'}; raised {local_time(a.raised_at)}, due {local_time(a.due_at)}: {state}"
         )
         print(f"    assigned to: {a.assigned_to}")
         for reason in a.reasons:
@@ -252,26 +212,29 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_respond(args: argparse.Namespace) -> int:
-    from csconsole.alerts import respond
+    from datetime import UTC, datetime
 
-    with _open(args) as cache:
-        respond(cache, args.id, note=args.note, kind=args.kind, now=datetime.now(UTC))
+    from csconsole.usecases.alerts import record_response
+
+    with open_cache(args) as cache:
+        record_response(cache, args.id, kind=args.kind, note=args.note, now=datetime.now(UTC))
     print(f"Alert {args.id} answered and closed.")
     return EXIT_OK
 
 
 def cmd_alerts_tick(args: argparse.Namespace) -> int:
-    from csconsole.alerts import tick
+    from datetime import UTC, datetime
 
-    with _open(args) as cache:
-        tick(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
+    from csconsole.usecases.alerts import tick_action
+
+    with open_cache(args) as cache:
+        tick_action(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
     print(f"Alert {args.id}: action {args.item} {'unticked' if args.undo else 'done'}.")
     return EXIT_OK
 
 
 def add_health_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """Register status, kpis, roi and alerts on the main parser's subcommands."""
-    from csconsole.alerts import RESPONSE_KINDS
 
     def today_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
@@ -320,4 +283,4 @@ def add_health_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_alerts_tick)
 
 
-__all__ = ["add_health_commands", "evaluate_after_sync", "health_engine"]
+__all__ = ["add_health_commands"]
