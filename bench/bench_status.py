@@ -6,7 +6,7 @@ and ~10 M samples at 4,000 clients), synced from its warehouse by ``csconsole sy
 benchlib.py), so whatever the sync maintains besides the samples is there. In this
 process, best of three runs each:
 
-1. the health engine's status of every client for the month to date (``HealthEngine(…)
+1. the health engine's status of every client for the last whole month (``HealthEngine(…)
    .evaluate(month)``), beside a plain pandas load + monthly groupby of every sample;
 2. status + KPIs + ROI of one client, beside the same load + groupby of its samples.
 
