@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers import TODAY
+
 if TYPE_CHECKING:
-    from pg import PgServer
+    from tests.helpers.pg import PgServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-#: The demo and sync tests run as if today were this date, so figures are stable.
-TODAY = date(2026, 11, 22)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +26,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # Every "today" in the engine and in subprocesses is TODAY, whatever the calendar says.
     monkeypatch.setenv("CSCONSOLE_TODAY", TODAY.isoformat())
     monkeypatch.delenv("CSCONSOLE_CACHE", raising=False)
-    # A keyring of this process only (tests/memory_keyring.py), never the user's.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
+    # A keyring of this process only (tests/helpers/memory_keyring.py), never the user's.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.helpers.memory_keyring.MemoryKeyring")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     import keyring.core
 
@@ -110,13 +108,13 @@ def synced_cache(synced_demo_file: Path, tmp_path: Path):  # type: ignore[no-unt
     c.close()
 
 
-# --- PostgreSQL (tests/pg.py): one throwaway server per session, a fresh database per test ---
+# --- PostgreSQL (tests/helpers/pg.py): one throwaway server per session, a fresh database per test ---
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PgServer]:
     """A throwaway PostgreSQL server. Skips where none can start, but fails under CI=true."""
-    from pg import ServerUnavailable, start_server
+    from tests.helpers.pg import ServerUnavailable, start_server
 
     try:
         server = start_server()

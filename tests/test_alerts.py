@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY
 from csconsole.alerts import evaluate_alerts, list_alerts, raise_alerts, respond
 from csconsole.errors import KnownError
 from csconsole.health import Evaluation, HealthEngine
 from csconsole.models import Source
 from csconsole.sync import Syncer
+from tests.helpers import TODAY
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

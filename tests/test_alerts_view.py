@@ -16,7 +16,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QFileDialog, QTabWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
 
 from csconsole.alerts import evaluate_alerts, list_alerts
 from csconsole.cache import Cache
@@ -25,6 +24,7 @@ from csconsole.emails import Templates
 from csconsole.health import HealthEngine
 from csconsole.views.alerts_view import C_LEFT, ID_ROLE, TICK_MS, AlertsView
 from csconsole.views.tasks import TaskRunner
+from tests.helpers import TODAY
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

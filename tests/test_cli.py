@@ -7,9 +7,9 @@ from pathlib import Path
 
 import keyring
 import pytest
-from tests.conftest import TODAY
 
 from csconsole.cli import main
+from tests.helpers import TODAY
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

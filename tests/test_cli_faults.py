@@ -153,9 +153,8 @@ def test_no_command_prints_a_traceback_after_a_hostile_sync(
 ) -> None:
     """Every command, after a sync of every bad row of issue 15: no traceback, the good rows
     in, every bad row set aside with its reason."""
-    from tests.test_sync_faults import add_source
-
     from csconsole.cache import Cache
+    from tests.test_sync_faults import add_source
 
     warehouse = hostile_warehouse(demo_warehouse, tmp_path)
     cache = tmp_path / "c.sqlite"

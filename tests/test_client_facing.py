@@ -18,7 +18,6 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from tests.conftest import TODAY
 
 from csconsole import formatting as fmt
 from csconsole import wording
@@ -57,6 +56,7 @@ from csconsole.reviews import (
 )
 from csconsole.rollup import parse_month
 from csconsole.settings import Settings
+from tests.helpers import TODAY
 
 MONTH = parse_month("2026-11")
 #: Internal identifiers that must never reach a client: incident keys and client keys.

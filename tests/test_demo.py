@@ -6,8 +6,6 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import TODAY
-
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
 from csconsole.demo import generate_demo
@@ -17,6 +15,7 @@ from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.opportunities.store import list_opportunities
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, monthly_values
+from tests.helpers import TODAY
 
 
 def digest(path: Path) -> str:

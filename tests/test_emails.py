@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from conftest import TODAY
 from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -30,6 +29,7 @@ from csconsole.emails import (
 from csconsole.errors import KnownError
 from csconsole.health import Evaluation, HealthEngine
 from csconsole.settings import Settings
+from tests.helpers import TODAY
 
 
 def _evaluations(cache: Cache, catalog: Catalog) -> list[Evaluation]:

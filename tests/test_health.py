@@ -31,7 +31,7 @@ from csconsole.rollup import (
     parse_month,
     samples_frame,
 )
-from health_helpers import add_client, add_samples, weekly
+from tests.helpers.health_helpers import add_client, add_samples, weekly
 
 BANDS = Bands()
 UNITS = {"satisfaction": "/10", "uptime": "%", "error_rate": "%", "user_adoption": "%"}

@@ -17,7 +17,6 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import text
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
@@ -32,6 +31,7 @@ from csconsole.opportunities.model import PRIORITIES, STATUSES
 from csconsole.opportunities.pipeline import open_by_client, pipeline
 from csconsole.opportunities.store import create, get, history, list_opportunities, remove, save
 from csconsole.sync import Syncer
+from tests.helpers import TODAY
 
 HOSTILE = 'Café <b>&amp;</b> "quoted", =SUM(A1) 🚀\r\nsecond line'
 

@@ -12,7 +12,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -26,6 +25,7 @@ from csconsole.views.opportunities.dialogs import OpportunityDialog
 from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.opportunities.table import C_ID, C_INVESTMENT, C_PACKAGE, C_REVIEW, C_ROI
 from csconsole.views.tasks import TaskRunner
+from tests.helpers import TODAY
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 

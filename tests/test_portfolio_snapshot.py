@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
-from tests.test_query_plans import statements
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -17,6 +15,8 @@ from csconsole.settings import Settings
 from csconsole.sync import start_run
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import PortfolioModel
+from tests.helpers import TODAY
+from tests.test_query_plans import statements
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

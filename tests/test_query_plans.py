@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from tests.conftest import TODAY
 
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
@@ -29,6 +28,7 @@ from csconsole.health import HealthEngine
 from csconsole.imports import import_file
 from csconsole.portfolio import build_portfolio
 from csconsole.roi import client_roi
+from tests.helpers import TODAY
 
 #: Big tables whose full scan would grow with the history or the book.
 BIG = ("samples", "monthly_rollup", "status_history")

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
     QTableWidget,
 )
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.reviews import load_stored
 from csconsole.views.reviews_view import ReviewsView
 from csconsole.views.tasks import TaskRunner
+from tests.helpers import TODAY
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 

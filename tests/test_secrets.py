@@ -30,7 +30,7 @@ from csconsole.sources import get_source
 from csconsole.sources import test_source as check_source
 from csconsole.sync import Syncer
 from csconsole.warehouse import init_warehouse
-from pg import PgServer, create_demo_database
+from tests.helpers.pg import PgServer, create_demo_database
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,6 @@ import keyring
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -17,6 +16,7 @@ from csconsole.settings import Settings
 from csconsole.sources import list_sources
 from csconsole.views.settings_dialog import AddSourceDialog, SettingsDialog
 from csconsole.views.tasks import TaskRunner
+from tests.helpers import TODAY
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from csconsole.health import HealthEngine
 from csconsole.imports import import_file
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, month_index, monthly_values
-from health_helpers import add_client, add_samples, weekly
+from tests.helpers.health_helpers import add_client, add_samples, weekly
 
 TODAY = date(2026, 11, 22)
 NOVEMBER = month_index(date(2026, 11, 1))

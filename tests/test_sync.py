@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.models import Source, utcnow
 from csconsole.sync import Syncer, SyncProgress, retention_cutoff
+from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -29,6 +28,7 @@ from csconsole.cli import main
 from csconsole.models import Source, utcnow
 from csconsole.sync import Syncer, SyncProgress, _Checker
 from csconsole.sync_lock import sync_lock
+from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 LATER = "2026-11-22 06:00:00.000000"

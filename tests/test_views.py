@@ -10,7 +10,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -20,6 +19,7 @@ from csconsole.views.dashboard_view import ExplanationDialog, PanelBox
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import C_NAME, C_STATUS, KEY_ROLE
 from csconsole.views.theme import current_theme
+from tests.helpers import TODAY
 
 #: Screenshots the tests leave behind for a person to look at (build/ is not committed).
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"

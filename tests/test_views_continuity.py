@@ -8,8 +8,6 @@ from PySide6.QtCore import QEvent, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QStyleOptionViewItem, QToolTip
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
-from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -18,6 +16,8 @@ from csconsole.views.main_window import TAB_DASHBOARD, MainWindow
 from csconsole.views.opportunities import table as opp
 from csconsole.views.portfolio_view import C_NAME, C_TIER
 from csconsole.views.table_state import ElidingDelegate, column_menu
+from tests.helpers import TODAY
+from tests.test_views import close, make_window
 
 TAB_REVIEWS = 4
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.dashboard_view import DashboardView
 from csconsole.views.tasks import TaskRunner
+from tests.test_views import close, make_window
 
 TAB_OPPORTUNITIES = 2
 

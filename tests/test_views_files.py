@@ -11,11 +11,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.files import FilePlaces, documents_dir, open_path
+from tests.test_views import close, make_window
 
 
 def test_places_start_in_documents_and_remember_per_kind(

@@ -9,12 +9,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
-from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.help_window import HelpWindow, guide_text
 from csconsole.views.main_window import MainWindow
+from tests.test_views import close, make_window
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 WIDGET_SCOPES = (Qt.ShortcutContext.WidgetShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut)

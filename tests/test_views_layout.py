@@ -14,9 +14,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
-from tests.layout_check import TAB_NAMES, render_tabs, tab_ready
-from tests.test_views import SCREENSHOTS, close, make_window
 
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
@@ -24,6 +21,9 @@ from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.views.opportunities import table as opp
+from tests.helpers import TODAY
+from tests.helpers.layout_check import TAB_NAMES, render_tabs, tab_ready
+from tests.test_views import SCREENSHOTS, close, make_window
 
 ROOT = Path(__file__).resolve().parents[1]
 #: An Enterprise client: the dashboard with the most panels.
@@ -68,7 +68,7 @@ def test_every_tab_fits_1080p_at_150_percent(
         evaluate_alerts(HealthEngine(cache, catalog, today=TODAY))
     env = {**os.environ, "QT_SCALE_FACTOR": "1.5", "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [sys.executable, "-m", "tests.layout_check", str(cache_path), str(tmp_path / "gui.ini"),
+        [sys.executable, "-m", "tests.helpers.layout_check", str(cache_path), str(tmp_path / "gui.ini"),
          "1280", "720", "1920x1080-150", str(SCREENSHOTS), CLIENT],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip

@@ -2,7 +2,7 @@
 hint, no label or column header cut, every tab rendered to PNG for a person to look at.
 
 Used in-process by tests/test_views_layout.py and, for 150 % scaling (which must be set
-before the QApplication exists), in a subprocess: ``python -m tests.layout_check``.
+before the QApplication exists), in a subprocess: ``python -m tests.helpers.layout_check``.
 """
 
 from __future__ import annotations
