@@ -1,7 +1,7 @@
 """Layout checks for the console at a laptop's size: nothing smaller than its minimum size
 hint, no label or column header cut, every tab rendered to PNG for a person to look at.
 
-Used in-process by tests/test_views_layout.py and, for 150 % scaling (which must be set
+Used in-process by tests/views/test_layout.py and, for 150 % scaling (which must be set
 before the QApplication exists), in a subprocess: ``python -m tests.helpers.layout_check``.
 """
 

@@ -19,23 +19,8 @@ from csconsole.views.dashboard_view import ExplanationDialog, PanelBox
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import C_NAME, C_STATUS, KEY_ROLE
 from csconsole.views.theme import current_theme
-from tests.helpers import TODAY
-
-#: Screenshots the tests leave behind for a person to look at (build/ is not committed).
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
-
-
-def make_window(qtbot: QtBot, cache: Cache, catalog: Catalog, qsettings: QSettings) -> MainWindow:
-    window = MainWindow(cache, catalog, today=TODAY, settings=qsettings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.portfolio is not None, timeout=20_000)
-    return window
-
-
-def close(window: MainWindow) -> None:
-    window.close()
-    assert not window.runner.running("sync")
+from tests.helpers import SCREENSHOTS
+from tests.helpers.windows import close, make_window
 
 
 def statuses(window: MainWindow) -> list[str]:

@@ -22,11 +22,11 @@ from csconsole.imports import import_file
 from csconsole.views.import_dialog import COLUMNS, ImportDialog
 from csconsole.views.main_window import MainWindow
 from csconsole.views.tasks import TaskRunner
+from tests.helpers import SCREENSHOTS
 from tests.helpers.health_helpers import add_client, add_samples, weekly
 
 TODAY = date(2026, 11, 22)
 HOSTILE = "Ünïcode <b>bold</b> & Co 🚀"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 WAIT = 20_000
 
 

@@ -21,11 +21,10 @@ from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.views.opportunities import table as opp
-from tests.helpers import TODAY
+from tests.helpers import ROOT, SCREENSHOTS, TODAY
 from tests.helpers.layout_check import TAB_NAMES, render_tabs, tab_ready
-from tests.test_views import SCREENSHOTS, close, make_window
+from tests.helpers.windows import close, make_window
 
-ROOT = Path(__file__).resolve().parents[1]
 #: An Enterprise client: the dashboard with the most panels.
 CLIENT = "CL-005"
 

@@ -25,9 +25,7 @@ from csconsole.views.opportunities.dialogs import OpportunityDialog
 from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.opportunities.table import C_ID, C_INVESTMENT, C_PACKAGE, C_REVIEW, C_ROI
 from csconsole.views.tasks import TaskRunner
-from tests.helpers import TODAY
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+from tests.helpers import SCREENSHOTS, TODAY
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ from csconsole.catalog import Catalog
 from csconsole.reviews import load_stored
 from csconsole.views.reviews_view import ReviewsView
 from csconsole.views.tasks import TaskRunner
-from tests.helpers import TODAY
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
+from tests.helpers import SCREENSHOTS, TODAY
 
 
 def _open(qtbot: QtBot, cache: Cache, catalog: Catalog) -> tuple[ReviewsView, TaskRunner]:

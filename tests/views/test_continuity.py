@@ -17,7 +17,7 @@ from csconsole.views.opportunities import table as opp
 from csconsole.views.portfolio_view import C_NAME, C_TIER
 from csconsole.views.table_state import ElidingDelegate, column_menu
 from tests.helpers import TODAY
-from tests.test_views import close, make_window
+from tests.helpers.windows import close, make_window
 
 TAB_REVIEWS = 4
 

@@ -24,9 +24,8 @@ from csconsole.emails import Templates
 from csconsole.health import HealthEngine
 from csconsole.views.alerts_view import C_LEFT, ID_ROLE, TICK_MS, AlertsView
 from csconsole.views.tasks import TaskRunner
-from tests.helpers import TODAY
+from tests.helpers import SCREENSHOTS, TODAY
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 

@@ -14,7 +14,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.sync import SyncSummary
 from csconsole.views.freshness import ago, clock_time, sync_sentence
-from tests.test_views import close, make_window
+from tests.helpers.windows import close, make_window
 
 NOW = datetime(2026, 11, 22, 2, 51, tzinfo=UTC)
 

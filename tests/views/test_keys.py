@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -14,9 +13,10 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.help_window import HelpWindow, guide_text
 from csconsole.views.main_window import MainWindow
-from tests.test_views import close, make_window
+from tests.helpers import ROOT
+from tests.helpers.windows import close, make_window
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = ROOT / "README.md"
 WIDGET_SCOPES = (Qt.ShortcutContext.WidgetShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
 

@@ -10,7 +10,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.dashboard_view import DashboardView
 from csconsole.views.tasks import TaskRunner
-from tests.test_views import close, make_window
+from tests.helpers.windows import close, make_window
 
 TAB_OPPORTUNITIES = 2
 

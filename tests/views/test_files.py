@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.views.files import FilePlaces, documents_dir, open_path
-from tests.test_views import close, make_window
+from tests.helpers.windows import close, make_window
 
 
 def test_places_start_in_documents_and_remember_per_kind(
