@@ -18,7 +18,7 @@ from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import CacheError
 from csconsole.opportunities.context import load_context
-from tests.test_opportunities import new
+from tests.helpers.opportunities import new
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -15,7 +15,7 @@ from csconsole.catalog import Catalog
 from csconsole.opportunities.context import Context, load_context
 from csconsole.opportunities.files import export_rows, import_file
 from csconsole.opportunities.store import list_opportunities
-from tests.test_opportunities import add_client, new
+from tests.helpers.opportunities import add_client, new
 
 HOSTILE = {
     "area": '=HYPERLINK("http://evil.example","Click")',
