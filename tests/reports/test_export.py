@@ -11,12 +11,7 @@ import pytest
 from csconsole.cache import Cache
 from csconsole.errors import Cancelled, KnownError
 from csconsole.reports.export import export_all, export_one, write_atomic
-from csconsole.reviews import (
-    SECTION_BY_KEY,
-    gather_facts,
-    load_review,
-    save_review,
-)
+from csconsole.reviews import SECTION_BY_KEY, gather_facts, load_review, save_review
 from tests.helpers.reports import MONTH, needs_poppler, pdf_info, pdf_text
 
 pytestmark = needs_poppler
