@@ -12,6 +12,10 @@ import pytest
 from tests.helpers import TODAY
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from csconsole.cache import Cache
+    from csconsole.catalog import Catalog
     from tests.helpers.pg import PgServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,7 +44,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture
-def qsettings(tmp_path: Path):  # type: ignore[no-untyped-def]
+def qsettings(tmp_path: Path) -> QSettings:
     """The console's remembered settings, in a file of this test's own."""
     from PySide6.QtCore import QSettings
 
@@ -48,7 +52,7 @@ def qsettings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def cache(tmp_path: Path):  # type: ignore[no-untyped-def]
+def cache(tmp_path: Path) -> Iterator[Cache]:
     from csconsole.cache import Cache
 
     c = Cache.open(tmp_path / "cache.sqlite")
@@ -57,7 +61,7 @@ def cache(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog() -> Catalog:
     from csconsole.catalog import default_catalog
 
     return default_catalog()
@@ -95,7 +99,7 @@ def synced_demo_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
-def synced_cache(synced_demo_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def synced_cache(synced_demo_file: Path, tmp_path: Path) -> Iterator[Cache]:
     """A private copy of the demo-synced cache."""
     import shutil
 

@@ -52,7 +52,9 @@ def test_engine_modules_import_no_qt() -> None:
 HEAVY = ("pandas", "numpy", "pyqtgraph", "alembic", "reportlab", "openpyxl", "jinja2", "keyring")
 
 
-def test_start_up_to_the_portfolio_loads_no_heavy_module(synced_demo_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_start_up_to_the_portfolio_loads_no_heavy_module(
+    synced_demo_file: Path, tmp_path: Path
+) -> None:
     """The main window's module and the portfolio it shows first import none of HEAVY, so
     the console opens fast (bench/bench_gui.py measures it); charts, ROI, reports, imports
     and emails load theirs when first used."""

@@ -12,7 +12,7 @@ import random
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -141,7 +141,7 @@ def builtin() -> Templates:
         (lambda: fmt.number(12345.678, 1), "12,345.7"),
     ],
 )
-def test_formatting_table(call, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_formatting_table(call: Callable[[], str], expected: str) -> None:
     assert call() == expected
 
 
@@ -282,9 +282,7 @@ def test_every_builtin_letter_from_every_demo_client_fits_a_mail_link(
 
 def parse_eml(data: bytes) -> email.message.EmailMessage:
     # UTF-8 headers (SMTPUTF8) are read as text, as mail programs read them
-    return email.message_from_string(  # type: ignore[return-value]
-        data.decode("utf-8"), policy=policy.default
-    )
+    return email.message_from_string(data.decode("utf-8"), policy=policy.default)
 
 
 def test_every_demo_contact_keeps_its_recipient(synced_cache: Cache, catalog: Catalog) -> None:

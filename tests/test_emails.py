@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -43,7 +44,7 @@ def _client_with(cache: Cache, catalog: Catalog, status: str) -> Evaluation:
     return max(matching, key=lambda e: len(e.reasons))
 
 
-def _parse(data: bytes):  # type: ignore[no-untyped-def]
+def _parse(data: bytes) -> EmailMessage:
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
@@ -290,7 +291,7 @@ def test_demo_drafts_fit_a_mailto_link(synced_cache: Cache, catalog: Catalog) ->
 # --- command line --------------------------------------------------------------------
 
 
-def _run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     from csconsole.cli import main
 
     code = main(list(argv))
@@ -299,8 +300,12 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped
 
 
 def test_cli_email_prints_and_saves(
-    synced_cache: Cache, catalog: Catalog, capsys, tmp_path: Path, isolated_home: Path
-) -> None:  # type: ignore[no-untyped-def]
+    synced_cache: Cache,
+    catalog: Catalog,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    isolated_home: Path,
+) -> None:
     red = _client_with(synced_cache, catalog, "red")
     cache = str(synced_cache.path)
     code, out, err = _run(capsys, "email", "--client", red.client_key, "--cache", cache)

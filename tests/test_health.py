@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health import (
     Bands,
@@ -112,6 +114,7 @@ def test_seed_002_essential_dashboard() -> None:
     adoption = MetricInput("user_adoption", "User adoption", "%", "higher", 90, 80)
     result = assess(metrics=[time_saved, adoption], incidents=[], bands=BANDS)
     kpi_time, kpi_adoption = result.kpis
+    assert kpi_time.variance is not None and kpi_adoption.shortfall is not None
     assert round(kpi_time.variance * 100) == 13 and kpi_time.band == "green"
     assert round(kpi_adoption.shortfall * 100) == 11 and kpi_adoption.band == "yellow"
     assert result.status == "yellow"
@@ -295,7 +298,7 @@ def test_explain_new_and_cleared_reasons() -> None:
     assert "RED in 2026-10; it was YELLOW in 2026-09" in text and "Cleared" in text
 
 
-def _catalog():  # type: ignore[no-untyped-def]
+def _catalog() -> Catalog:
     from csconsole.catalog import default_catalog
 
     return default_catalog()
@@ -304,7 +307,7 @@ def _catalog():  # type: ignore[no-untyped-def]
 # --- month to date and history --------------------------------------------------------
 
 
-def _essential_client(cache) -> int:  # type: ignore[no-untyped-def]
+def _essential_client(cache: Cache) -> int:
     cid = add_client(cache, start=date(2026, 9, 1), targets={"time_saved": 10})
     weeks = ["2026-09-28", "2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
     rows = []
@@ -327,8 +330,8 @@ def _essential_client(cache) -> int:  # type: ignore[no-untyped-def]
     ],
 )
 def test_month_to_date_carries_values_not_yet_due(
-    cache, today: date, expected_band: str, carried: str | None
-) -> None:  # type: ignore[no-untyped-def]
+    cache: Cache, today: date, expected_band: str, carried: str | None
+) -> None:
     _essential_client(cache)
     add_samples(cache, 1, [("uptime", "2026-11-01", "day", 99.9)])  # some data this month
     engine = HealthEngine(cache, _catalog(), today=today)
@@ -338,7 +341,7 @@ def test_month_to_date_carries_values_not_yet_due(
     assert (kpi.band, kpi.carried_from) == (expected_band, carried)
 
 
-def test_history_is_kept_when_targets_and_bands_change(cache) -> None:  # type: ignore[no-untyped-def]
+def test_history_is_kept_when_targets_and_bands_change(cache: Cache) -> None:
     cid = _essential_client(cache)
     today = date(2026, 12, 15)  # October is then older than the latest complete month
     add_samples(cache, cid, weekly("user_adoption", ["2026-11-02", "2026-12-07"], [95, 95]))
@@ -350,7 +353,7 @@ def test_history_is_kept_when_targets_and_bands_change(cache) -> None:  # type: 
     strict = Bands.from_mapping({"satisfaction_yellow": 9.5})
     (again,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(october)
     assert again.status == "green"
-    assert again.kpi("time_saved").target == 10  # type: ignore[union-attr]
+    assert again.kpi("time_saved").target == 10
     assert again.bands["satisfaction_yellow"] == 8.5
     (live,) = HealthEngine(cache, _catalog(), today=today, bands=strict).evaluate(
         october, record=False
@@ -358,7 +361,7 @@ def test_history_is_kept_when_targets_and_bands_change(cache) -> None:  # type: 
     assert live.status == "red"  # what today's targets and bands would say
 
 
-def test_unknown_client_and_months(cache) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_client_and_months(cache: Cache) -> None:
     _essential_client(cache)
     engine = HealthEngine(
         cache, _catalog(), today=date(2026, 11, 20), now=datetime(2026, 11, 20, tzinfo=UTC)

@@ -132,7 +132,7 @@ def test_console_evaluates_again_when_the_snapshot_is_stale(
             lambda: window.portfolio is not None and not window.portfolio.stale, timeout=30_000
         )
     assert _whole_book_reads(sql) != []
-    assert snapshot_portfolio(synced_cache, catalog, today=TODAY).stale is False  # type: ignore[union-attr]
+    assert snapshot_portfolio(synced_cache, catalog, today=TODAY).stale is False
     window.close()
 
 

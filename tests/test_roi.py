@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
-from csconsole.roi import client_roi, monthly_roi_frame, ratio
+from csconsole.roi import RoiReport, client_roi, monthly_roi_frame, ratio
 from csconsole.rollup import month_index, parse_month, samples_frame
 from tests.helpers.health_helpers import add_client, add_samples, weekly
 
@@ -39,6 +42,7 @@ def test_seed_001_roi_framework() -> None:
         last_month=month,
     )
     row = frame.loc[month]
+    assert isinstance(row, pd.Series)
     assert row["time_savings_value"] == pytest.approx(40_950)
     assert row["revenue_attribution"] == pytest.approx(52_313)  # 45,000 + 7,313
     assert row["error_prevention_value"] == pytest.approx(6_375)
@@ -50,7 +54,7 @@ def test_seed_001_roi_framework() -> None:
     assert round(roi * 100) != 98_567
 
 
-def _roi_client(cache, *, setup_fee: float = 0.0) -> None:  # type: ignore[no-untyped-def]
+def _roi_client(cache: Cache, *, setup_fee: float = 0.0) -> None:
     """A client paying $1,000 a month, at $50/h and $100 per error, started December 2025.
 
     December: time saved 4 h in each of the five weeks (1, 8, 15, 22, 29 Dec) = 20 h
@@ -80,14 +84,14 @@ def _roi_client(cache, *, setup_fee: float = 0.0) -> None:  # type: ignore[no-un
     ])  # fmt: skip
 
 
-def _roi(cache, month: str, today: date = date(2026, 3, 10)):  # type: ignore[no-untyped-def]
+def _roi(cache: Cache, month: str, today: date = date(2026, 3, 10)) -> RoiReport:
     engine = HealthEngine(cache, _catalog(), today=today)
     return client_roi(
         cache, client=engine.find_client("test client"), month=parse_month(month), today=today
     )
 
 
-def test_hand_worked_roi_without_setup_fee(cache) -> None:  # type: ignore[no-untyped-def]
+def test_hand_worked_roi_without_setup_fee(cache: Cache) -> None:
     """Investment each month = fee $1,000 + system costs $100 = $1,100.
 
     December: (1,000 − 1,100) / 1,100 = −9.09 %; cumulative 1,000 vs 1,100: not paid back.
@@ -118,7 +122,7 @@ def test_hand_worked_roi_without_setup_fee(cache) -> None:  # type: ignore[no-un
     assert data["trend"][1]["running_cost_return"] == pytest.approx(40.5)
 
 
-def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyped-def]
+def test_hand_worked_roi_with_setup_fee(cache: Cache) -> None:
     """The same client with a $3,000 setup fee, paid in December (its start month).
 
     December: investment 1,000 + 3,000 + 100 = 4,100; ROI (1,000 − 4,100) / 4,100 = −75.61 %.
@@ -140,7 +144,7 @@ def test_hand_worked_roi_with_setup_fee(cache) -> None:  # type: ignore[no-untyp
     assert report.projected_annual_return == pytest.approx(15_400)
 
 
-def test_year_to_date_roi_starts_again_in_january(cache) -> None:  # type: ignore[no-untyped-def]
+def test_year_to_date_roi_starts_again_in_january(cache: Cache) -> None:
     _roi_client(cache, setup_fee=3000)
     december, january = _roi(cache, "2025-12"), _roi(cache, "2026-01")
     # December's year to date is December alone (the start month); January's is January alone.
@@ -149,7 +153,7 @@ def test_year_to_date_roi_starts_again_in_january(cache) -> None:  # type: ignor
     assert january.current.cumulative_roi == pytest.approx((5150 - 5200) / 5200)
 
 
-def test_month_to_date_counts_the_fee_pro_rata(cache) -> None:  # type: ignore[no-untyped-def]
+def test_month_to_date_counts_the_fee_pro_rata(cache: Cache) -> None:
     _roi_client(cache)
     report = _roi(cache, "2026-03", today=date(2026, 3, 10))
     assert report.current.fee == pytest.approx(1000 * 10 / 31)
@@ -158,7 +162,7 @@ def test_month_to_date_counts_the_fee_pro_rata(cache) -> None:  # type: ignore[n
     assert report.projected_annual_return == pytest.approx(15_400)
 
 
-def _catalog():  # type: ignore[no-untyped-def]
+def _catalog() -> Catalog:
     from csconsole.catalog import default_catalog
 
     return default_catalog()

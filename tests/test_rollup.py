@@ -8,6 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health import Bands, MetricInput, assess
 from csconsole.rollup import (
@@ -26,17 +28,18 @@ from tests.helpers.health_helpers import add_client
 BANDS = Bands()
 
 
-def test_seed_002_weekly_tracking_sheet(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_seed_002_weekly_tracking_sheet(catalog: Catalog) -> None:
     """The four weeks of the sheet aggregate with each metric's rule into one month."""
     weeks = ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
+    sheet: dict[str, list[float]] = {
+        "uptime": [99.8, 99.5, 99.9, 99.7],
+        "time_saved": [16, 17, 15, 18],
+        "error_count": [1, 0, 1, 0],
+        "satisfaction": [8.5, 9.0, 8.8, 9.2],
+    }
     rows = [
         (1, m, w, "week", v)
-        for m, values in {
-            "uptime": [99.8, 99.5, 99.9, 99.7],
-            "time_saved": [16, 17, 15, 18],
-            "error_count": [1, 0, 1, 0],
-            "satisfaction": [8.5, 9.0, 8.8, 9.2],
-        }.items()
+        for m, values in sheet.items()
         for w, v in zip(weeks, values, strict=True)
     ]
     monthly = aggregate(
@@ -90,7 +93,7 @@ def test_rollup_rules(rule: str, expected: float) -> None:
 @pytest.mark.parametrize(
     ("rule", "expected"), [("mean", 2.0), ("sum", 6.0), ("max", 3.0), ("last", 1.0)]
 )
-def test_sql_monthly_rollup_rules(cache, rule: str, expected: float) -> None:  # type: ignore[no-untyped-def]
+def test_sql_monthly_rollup_rules(cache: Cache, rule: str, expected: float) -> None:
     """The SQLite rollup the health engine reads applies each rule as pandas does."""
     cid = add_client(cache)
     with cache.engine.begin() as conn:
@@ -109,7 +112,9 @@ def test_sql_monthly_rollup_rules(cache, rule: str, expected: float) -> None:  #
     assert got == {(cid, "m", october): (expected, date(2026, 10, 31), "day")}
 
 
-def test_sql_monthly_rollup_equals_pandas_on_the_demo(synced_cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_sql_monthly_rollup_equals_pandas_on_the_demo(
+    synced_cache: Cache, catalog: Catalog
+) -> None:
     """Every client, metric and month of the demo: the two implementations agree."""
     first, last = parse_month("2025-11"), parse_month("2026-11")
     rules = catalog_rules(catalog)

@@ -322,7 +322,9 @@ def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
         conn.execute("UPDATE cs_clients SET setup_fee = 4500 WHERE client_id = 'CL-001'")
     Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
     with cache.engine.connect() as conn:
-        fees = dict(conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all())
+        fees: dict[str, float] = dict(
+            conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all()
+        )
     assert fees["CL-001"] == 4500.0 and fees["CL-002"] == 0.0
 
     # A warehouse made before the column existed: no setup_fee anywhere.

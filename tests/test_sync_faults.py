@@ -137,7 +137,7 @@ def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     source = add_source(cache, warehouse)
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
     logger = logging.getLogger("csconsole.sync")
     logger.addHandler(handler)
 

@@ -42,7 +42,7 @@ def _name(w: QWidget) -> str:
     elif isinstance(w, QGroupBox):
         text = w.title()
     text = " ".join(text.split())[:50]
-    chain = []
+    chain: list[str] = []
     p: QWidget | None = w
     while p is not None and len(chain) < 4:
         chain.append(type(p).__name__ + (f"#{p.objectName()}" if p.objectName() else ""))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine
 from csconsole.reports.export import render
 from csconsole.reviews import Review, gather_facts, load_review
@@ -46,7 +47,7 @@ def pdf_info(path: Path) -> dict[str, str]:
     }
 
 
-def write_pdf(cache: Cache, catalog, tmp_path: Path, client: str = "CL-004", kind: str = "review", review: Review | None = None) -> Path:  # type: ignore[no-untyped-def]  # fmt: skip
+def write_pdf(cache: Cache, catalog: Catalog, tmp_path: Path, client: str = "CL-004", kind: str = "review", review: Review | None = None) -> Path:  # fmt: skip
     engine = HealthEngine(cache, catalog)
     facts = gather_facts(cache, catalog, client=client, month=MONTH, engine=engine)
     review = review or load_review(cache, facts)

@@ -6,12 +6,13 @@ import subprocess
 from pathlib import Path
 
 from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from tests.helpers.reports import needs_poppler, write_pdf
 
 pytestmark = needs_poppler
 
 
-def test_charts_are_vector_graphics(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_charts_are_vector_graphics(synced_cache: Cache, catalog: Catalog, tmp_path: Path) -> None:
     for kind in ("review", "roi"):
         path = write_pdf(synced_cache, catalog, tmp_path, kind=kind)
         out = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
 from csconsole.reports.export import export_all, export_one, write_atomic
 from csconsole.reviews import SECTION_BY_KEY, gather_facts, load_review, save_review
@@ -18,8 +19,8 @@ pytestmark = needs_poppler
 
 
 def test_a_batch_of_40_clients_writes_40_valid_pdfs(
-    synced_cache: Cache, catalog, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    synced_cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     seen: list[tuple[int, int]] = []
     result = export_all(
         synced_cache, catalog, month=MONTH, folder=tmp_path / "out",
@@ -35,8 +36,8 @@ def test_a_batch_of_40_clients_writes_40_valid_pdfs(
 
 
 def test_a_cancelled_batch_leaves_no_partial_file(
-    synced_cache: Cache, catalog, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    synced_cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     folder = tmp_path / "out"
     calls = {"n": 0}
 
@@ -69,7 +70,7 @@ def test_a_failed_write_leaves_neither_temp_file_nor_half_pdf(tmp_path: Path, mo
     assert target.read_bytes() == b"%PDF-old complete file"
 
 
-def test_review_text_typed_in_the_console_is_in_the_exported_pdf(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+def test_review_text_typed_in_the_console_is_in_the_exported_pdf(synced_cache: Cache, catalog: Catalog, tmp_path: Path) -> None:  # fmt: skip
     facts = gather_facts(synced_cache, catalog, client="CL-004", month=MONTH)
     review = load_review(synced_cache, facts)
     review.sections["client_quote"] = "Best quarter we ever had"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.health import HealthEngine, fmt_value
 from csconsole.reviews import (
     SECTION_KEYS,
@@ -32,7 +33,7 @@ HOSTILE_LINES = [
 ]
 
 
-def test_review_pdf_has_every_section_and_the_engine_figures(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+def test_review_pdf_has_every_section_and_the_engine_figures(synced_cache: Cache, catalog: Catalog, tmp_path: Path) -> None:  # fmt: skip
     engine = HealthEngine(synced_cache, catalog)
     facts = gather_facts(synced_cache, catalog, client="CL-004", month=MONTH, engine=engine)
     review = load_review(synced_cache, facts)
@@ -70,7 +71,9 @@ def test_review_pdf_has_every_section_and_the_engine_figures(synced_cache: Cache
     assert info["Title"] == "Monthly optimisation review: Harbour Dental Group, October 2026"
 
 
-def test_hostile_text_prints_exactly_as_typed(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_text_prints_exactly_as_typed(
+    synced_cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     hostile = "\n".join(HOSTILE_LINES)
     review = Review(
         "CL-004",
@@ -87,7 +90,7 @@ def test_hostile_text_prints_exactly_as_typed(synced_cache: Cache, catalog, tmp_
     assert "Zoë <owner>" in text
 
 
-def test_empty_sections_are_left_out(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_sections_are_left_out(synced_cache: Cache, catalog: Catalog, tmp_path: Path) -> None:
     path = write_pdf(synced_cache, catalog, tmp_path, review=Review("CL-004", "2026-10"))
     text = flat(pdf_text(path))
     for line in (
@@ -105,7 +108,9 @@ def test_empty_sections_are_left_out(synced_cache: Cache, catalog, tmp_path: Pat
         assert line not in text
 
 
-def test_oversized_text_flows_onto_new_pages(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_text_flows_onto_new_pages(
+    synced_cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     words = " ".join(f"word{n}" for n in range(12_000))
     unbroken = "x" * 20_000  # one "word" wider than any page
     review = Review(

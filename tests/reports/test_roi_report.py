@@ -6,6 +6,7 @@ from pathlib import Path
 
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.reviews import gather_facts, load_review
 from csconsole.rollup import parse_month
 from tests.helpers.reports import MONTH, flat, needs_poppler, pdf_info, pdf_text, write_pdf
@@ -13,7 +14,9 @@ from tests.helpers.reports import MONTH, flat, needs_poppler, pdf_info, pdf_text
 pytestmark = needs_poppler
 
 
-def test_roi_pdf_has_the_engine_figures(synced_cache: Cache, catalog, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_roi_pdf_has_the_engine_figures(
+    synced_cache: Cache, catalog: Catalog, tmp_path: Path
+) -> None:
     facts = gather_facts(synced_cache, catalog, client="CL-004", month=MONTH)
     review = load_review(synced_cache, facts)
     review.sections["roi_recommendations"] = "Widen the intake automation."

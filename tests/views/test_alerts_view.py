@@ -116,9 +116,9 @@ def test_overdue_first_then_time_left_with_a_live_countdown(
     assert view.proxy.index(0, C_LEFT).data(Qt.ItemDataRole.FontRole).bold()
     assert "1 overdue" in view.summary.text()
     # then by time left: red (4 h) before yellow (48 h) before green (24 h)… by due time
-    dues = [view.model.find(i).due_at for i in ids[1:]]  # type: ignore[union-attr]
+    dues = [view.model.find(i).due_at for i in ids[1:]]
     assert dues == sorted(dues)
-    statuses = [view.model.find(i).status for i in ids[1:]]  # type: ignore[union-attr]
+    statuses = [view.model.find(i).status for i in ids[1:]]
     assert statuses[0] == "red" and statuses[-1] == "yellow"  # 4 h before 48 h
     reds = statuses.count("red")
     red_row = 1
@@ -131,7 +131,7 @@ def test_overdue_first_then_time_left_with_a_live_countdown(
     clock.now += timedelta(hours=3)
     view.tick_clock()
     # the red alert is now overdue too: it moves up among the overdue, by due time
-    assert [view.model.find(i).status for i in shown_ids(view)[:2]] == ["green", "red"]  # type: ignore[union-attr]
+    assert [view.model.find(i).status for i in shown_ids(view)[:2]] == ["green", "red"]
     assert f"{1 + reds} overdue" in view.summary.text()
 
 
@@ -218,12 +218,12 @@ def test_mail_program_eml_and_too_long_fallback(
     qtbot: QtBot, view: AlertsView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)  # type: ignore[func-returns-value]
     select(qtbot, view, first_of(view, "yellow"))
     view.body.setPlainText("Hi Zoë,\n\nShort & sweet: 99 % done.\n")
     view.mail_button.click()
     (url,) = opened
-    encoded = bytes(url.toEncoded()).decode("ascii")
+    encoded = url.toEncoded().data().decode("ascii")
     query = parse_qs(urlsplit(encoded).query)
     assert query["body"] == ["Hi Zoë,\r\n\r\nShort & sweet: 99 % done.\r\n"]
     assert query["subject"] == [view.subject.text()]
@@ -307,7 +307,7 @@ def test_broken_template_is_reported_and_the_builtin_used(
     qtbot: QtBot, view: AlertsView, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[QUrl] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)  # type: ignore[func-returns-value]
     view.templates_button.click()
     (url,) = opened
     folder = Path(url.toLocalFile())
@@ -349,7 +349,7 @@ def test_alerts_tab_in_the_main_window(
     qtbot.waitUntil(lambda: view.current_id in view.drafts, timeout=20_000)
     alert = view.current_alert()
     assert alert is not None
-    before = next(r for r in window.portfolio.rows if r.key == alert.client_key)  # type: ignore[union-attr]
+    before = next(r for r in window.portfolio.rows if r.key == alert.client_key)
     view.checklist.item(0).setCheckState(Qt.CheckState.Checked)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SCREENSHOTS / "alerts.png"))
@@ -358,7 +358,7 @@ def test_alerts_tab_in_the_main_window(
     view.record_button.click()
     # the portfolio is rebuilt and counts one open alert fewer for the client
     qtbot.waitUntil(lambda: window.portfolio is not old, timeout=20_000)
-    after = next(r for r in window.portfolio.rows if r.key == alert.client_key)  # type: ignore[union-attr]
+    after = next(r for r in window.portfolio.rows if r.key == alert.client_key)
     assert after.open_alerts == before.open_alerts - 1
     window.close()
 

@@ -74,7 +74,7 @@ def test_a_file_the_desktop_cannot_open_is_reported_with_copy_path(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[Any] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or False)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or False)  # type: ignore[func-returns-value]
     parent = QWidget()
     qtbot.addWidget(parent)
     target = tmp_path / "review.pdf"

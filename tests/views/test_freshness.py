@@ -72,11 +72,12 @@ def test_status_bar_is_fresh_the_moment_a_sync_ends_and_ticks(
     assert label.text().startswith(f"Up to date: nothing changed since {clock_time(before, later)}")
     assert "Synced just now" in label.text()  # at once, not at the next refresh
     qtbot.waitUntil(lambda: window.last_sync is not None and window.last_sync > before)
-    assert window.last_sync is not None
-    window.now = lambda: window.last_sync  # type: ignore[assignment,return-value]
+    synced = window.last_sync
+    assert synced is not None
+    window.now = lambda: synced
     window.freshness_timer.timeout.emit()
     assert "Synced just now" in label.text()
-    window.now = lambda: window.last_sync + timedelta(minutes=3)  # type: ignore[operator]
+    window.now = lambda: synced + timedelta(minutes=3)
     window.freshness_timer.timeout.emit()
     assert "Synced 3 min ago" in label.text()
     assert window.freshness_timer.isActive()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -397,6 +397,7 @@ def test_file_menu_opens_the_dialog_for_the_dashboards_client_and_month(
 ) -> None:
     action = window.import_action
     file_menu = window.menuBar().actions()[0].menu()
+    assert isinstance(file_menu, QMenu)
     assert action in file_menu.actions() and action.text() == "&Import tracking sheet…"
     assert action.shortcut() == QKeySequence("Ctrl+I")
     others = [a for a in window.findChildren(type(action)) if a is not action]

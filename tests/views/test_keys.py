@@ -35,7 +35,7 @@ def bindings(window: MainWindow) -> list[tuple[str, object, QWidget | None, str]
                 found.append((key.toString(), action, scope, action.text()))
     for shortcut in window.findChildren(QShortcut):
         scoped = shortcut.context() in WIDGET_SCOPES
-        parent = shortcut.parentWidget()
+        parent = shortcut.parentWidget()  # type: ignore[attr-defined]  # not in the stubs
         for key in shortcut.keys():  # noqa: SIM118 (a QShortcut, not a dict)
             found.append((key.toString(), shortcut, parent if scoped else None, "QShortcut"))
     return found

@@ -225,6 +225,8 @@ def test_delete_removes_a_row_and_ctrl_z_brings_it_back(
     stored = load_stored(synced_cache, "CL-004", "2026-10")
     assert stored is not None and "First task" in [a.task for a in stored.actions]
     # Typing in a cell keeps Delete for the text.
-    table.editItem(table.item(row, 0))
+    item = table.item(row, 0)
+    assert item is not None
+    table.editItem(item)
     qtbot.keyClick(_editor(table), Qt.Key.Key_Delete)
     assert table.rowCount() == count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -20,7 +21,7 @@ from tests.helpers import TODAY
 
 
 @pytest.fixture
-def runner(qtbot: QtBot) -> TaskRunner:
+def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
     task_runner = TaskRunner()
     yield task_runner
     task_runner.shutdown()

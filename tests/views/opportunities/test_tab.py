@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -233,7 +233,7 @@ def test_edit_duplicate_and_history(
 def test_delete_asks_first(view: OpportunitiesView, demo_cache: Cache, qtbot: QtBot) -> None:
     assert view.select_id("IE-002")
     asked: list[str] = []
-    view.confirm = lambda text: asked.append(text) or False  # type: ignore[method-assign]
+    view.confirm = lambda text: asked.append(text) or False  # type: ignore[method-assign,func-returns-value]
     view.delete_action.trigger()
     assert get(demo_cache, "IE-002")
     view.confirm = lambda text: True  # type: ignore[method-assign]
@@ -252,7 +252,7 @@ def test_shortcuts_and_context_menu_actions(view: OpportunitiesView, qtbot: QtBo
     assert keys["Duplicate opportunity…"] == "Ctrl+D"
     assert keys["Delete opportunity…"] == "Del"
     opened: list[str] = []
-    view.run_dialog = lambda dialog: opened.append(dialog.windowTitle())  # type: ignore[method-assign,func-returns-value]
+    view.run_dialog = lambda dialog: opened.append(dialog.windowTitle())  # type: ignore[method-assign]
     view.select_id("AF-001")
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
@@ -321,6 +321,7 @@ def test_the_tab_sits_after_the_dashboard_and_is_in_the_edit_menu(
         assert cells[key] == f"{count} · ${value:,.0f}"
     assert window.tabs.widget(TAB_OPPORTUNITIES) is view
     edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    assert isinstance(edit_menu, QMenu)
     assert view.add_action in edit_menu.actions()
     window.tabs.setCurrentIndex(TAB_OPPORTUNITIES)
     view.select_id("PO-001")
@@ -334,7 +335,8 @@ def test_the_tab_sits_after_the_dashboard_and_is_in_the_edit_menu(
     fill(dialog, client_key="CL-004", category="PO", area="Leads", investment="-5")
     fill(dialog, benefit="+3 hours/week", timeline_weeks="2.5")
     dialog.show()
-    assert dialog.findChildren(QLabel) and dialog.findChildren(QLineEdit)
+    assert dialog.findChildren(QLabel)
+    assert dialog.findChildren(QLineEdit)
     assert dialog.grab().save(str(SCREENSHOTS / "opportunity-form.png"))
     dialog.close()
     window.close()
