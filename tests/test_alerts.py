@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,12 +20,9 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def demo_cache(cache: Cache, catalog: Catalog, demo_warehouse: Path) -> Cache:
-    with cache.session() as session:
-        source = Source(name="demo", kind="sql", url=f"sqlite:///{demo_warehouse}", created_at=NOW)
-        session.add(source)
-    assert Syncer(cache, catalog, today=TODAY).sync(source).status == "ok"
-    return cache
+def demo_cache(synced_cache: Cache) -> Cache:
+    """The demo synced once per session (conftest), copied for this test."""
+    return synced_cache
 
 
 def test_demo_portfolio_has_every_status_and_alert_colour(
