@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.catalog import Catalog, load_catalog
 from csconsole.cli import main
 from csconsole.models import Source, utcnow
 from csconsole.sync import Syncer, SyncProgress, _Checker
@@ -43,11 +43,12 @@ TABLES = {
 }
 
 
-@pytest.fixture
-def warehouse(demo_warehouse: Path, tmp_path: Path) -> Path:
-    """A copy of the demo warehouse whose tables are views, as a warehouse may expose them:
-    each adds the rows of a table without constraints (`<table>_extra`), where any value goes."""
-    path = tmp_path / "warehouse.sqlite"
+@pytest.fixture(scope="session")
+def views_warehouse_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse whose tables are views, as a warehouse may expose them: each adds
+    the rows of a table without constraints (`<table>_extra`), where any value goes. Made
+    once; copy it with `warehouse`."""
+    path = tmp_path_factory.mktemp("views") / "warehouse.sqlite"
     shutil.copy(demo_warehouse, path)
     with sqlite3.connect(path) as conn:
         for table, columns in TABLES.items():
@@ -57,6 +58,14 @@ def warehouse(demo_warehouse: Path, tmp_path: Path) -> Path:
                 f"CREATE VIEW {table} AS SELECT {columns} FROM {table}_base "
                 f"UNION ALL SELECT {columns} FROM {table}_extra"
             )
+    return path
+
+
+@pytest.fixture
+def warehouse(views_warehouse_file: Path, tmp_path: Path) -> Path:
+    """This test's copy of the warehouse whose tables are views."""
+    path = tmp_path / "warehouse.sqlite"
+    shutil.copy(views_warehouse_file, path)
     return path
 
 
@@ -90,11 +99,44 @@ def rejected(cache: Cache) -> list[tuple[str, str, dict[str, Any]]]:
     return [(ref, reason, json.loads(raw)) for ref, reason, raw in rows]
 
 
+@pytest.fixture(scope="session")
+def synced_views_file(views_warehouse_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache with the warehouse of views synced into it, made once; `synced` copies it."""
+    path = tmp_path_factory.mktemp("synced-views") / "cache.sqlite"
+    with Cache.open(path) as cache:
+        source = add_source(cache, views_warehouse_file)
+        assert Syncer(cache, load_catalog(), today=TODAY, now=NOW).sync(source).status == "ok"
+    return path
+
+
 @pytest.fixture
-def synced(cache: Cache, catalog: Catalog, warehouse: Path) -> Source:
-    source = add_source(cache, warehouse)
-    assert Syncer(cache, catalog, today=TODAY, now=NOW).sync(source).status == "ok"
-    return source
+def synced_cache_of_views(
+    synced_views_file: Path, warehouse: Path, tmp_path: Path
+) -> Iterator[Cache]:
+    """A private copy of the synced cache, its source pointed at this test's `warehouse`."""
+    path = tmp_path / "synced-views.sqlite"
+    shutil.copy(synced_views_file, path)
+    with Cache.open(path) as cache:
+        with cache.session() as session:
+            session.query(Source).one().url = f"sqlite:///{warehouse}"
+        yield cache
+
+
+@pytest.fixture
+def synced(synced_cache_of_views: Cache) -> Source:
+    """The source of `cache`, this test's `warehouse`, synced once already."""
+    with synced_cache_of_views.session() as session:
+        return session.query(Source).one()
+
+
+@pytest.fixture
+def cache(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cache]:
+    """A new empty cache, or for a test that asks for `synced`, the cache it was synced into."""
+    if "synced" in request.fixturenames:
+        yield request.getfixturevalue("synced_cache_of_views")
+        return
+    with Cache.open(tmp_path / "cache.sqlite") as fresh:
+        yield fresh
 
 
 def test_a_blob_value_is_set_aside_and_the_good_rows_land(
