@@ -17,7 +17,7 @@ from sqlalchemy import text
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.models import Source, utcnow
+from csconsole.models import Source
 from csconsole.opportunities.checks import raw_of, validate
 from csconsole.opportunities.context import ClientRef, Context, load_categories, load_context
 from csconsole.opportunities.demo import create_demo_opportunities
@@ -159,14 +159,14 @@ def snapshot(cache: Cache) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_sync_never_touches_the_opportunities(
-    cache: Cache, catalog: Catalog, demo_warehouse: Path, tmp_path: Path
+    synced_cache: Cache, catalog: Catalog, demo_warehouse: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "wh.sqlite"
+    cache = synced_cache  # the demo, synced once per session
+    warehouse = tmp_path / "wh.sqlite"  # a copy of its warehouse, for this test to change
     shutil.copy(demo_warehouse, warehouse)
     with cache.session() as session:
-        source = Source(name="wh", kind="sql", url=f"sqlite:///{warehouse}", created_at=utcnow())
-        session.add(source)
-    assert Syncer(cache, catalog, today=TODAY).sync(source).status == "ok"
+        source = session.query(Source).one()
+        source.url = f"sqlite:///{warehouse}"
     create_demo_opportunities(cache, catalog, today=TODAY)
     ctx = load_context(cache, catalog)
     opp_id = new(cache, ctx, client_key="CL-004")
