@@ -150,6 +150,7 @@ def test_restore_puts_the_last_sound_backup_back(
     assert code == 1 and "--force" in err
 
 
+@pytest.mark.slow
 def test_recover_keeps_the_local_work_and_the_sync_fetches_the_rest(
     capsys: pytest.CaptureFixture[str], catalog: Catalog, synced_demo_file: Path, tmp_path: Path
 ) -> None:

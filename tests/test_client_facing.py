@@ -257,6 +257,7 @@ def test_letter_golden_text(synced_cache: Cache, catalog: Catalog, status: str) 
     assert len(mailto_url(draft)) <= MAILTO_LIMIT
 
 
+@pytest.mark.slow
 def test_every_builtin_letter_from_every_demo_client_fits_a_mail_link(
     synced_cache: Cache, catalog: Catalog
 ) -> None:
@@ -352,6 +353,7 @@ def test_cli_says_when_the_recipient_cannot_be_written(
 SUBJECT_WORDS = ["Renée", "🎉", "👍🏽", "naïve", "month", "to", "Ålesund", "—", "🇫🇷", "👩‍💻", "ROI"]
 
 
+@pytest.mark.slow
 def test_subjects_with_emoji_and_accents_survive_folding() -> None:
     rng = random.Random(13)
     for n in range(400):

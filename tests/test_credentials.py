@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a process of its own per backend
+
 PASSWORD = "Pa55-wörd-🔑-7f3a"
 EXTRAS = Path(sys.prefix) / "test-extras"
 

@@ -6,6 +6,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
 from csconsole.demo import generate_demo
@@ -27,6 +29,7 @@ def digest(path: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_demo_is_the_same_every_time(tmp_path: Path, demo_warehouse: Path) -> None:
     again = tmp_path / "again.sqlite"
     generate_demo(again, catalog=load_catalog(), today=TODAY)

@@ -165,6 +165,7 @@ def test_status_of_one_client_on_the_command_line_evaluates_no_other(
     assert _history_clients(synced_cache) == {"CL-003"}
 
 
+@pytest.mark.slow
 def test_a_sync_evaluates_only_the_clients_it_changed(
     cache: Cache, demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

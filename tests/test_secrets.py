@@ -32,7 +32,7 @@ from csconsole.sync import Syncer
 from csconsole.warehouse import init_warehouse
 from tests.helpers.pg import PgServer, create_demo_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 PASSWORD = "Pa55-<&>-ünï-🔑-xyz"
 #: A stale password left in keyring: it must not leak either.

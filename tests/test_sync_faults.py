@@ -28,7 +28,7 @@ from csconsole.cli import main
 from csconsole.models import Source, utcnow
 from csconsole.sync import Syncer, SyncProgress, _Checker
 from csconsole.sync_lock import sync_lock
-from tests.helpers import TODAY
+from tests.helpers import TODAY, copy_cache
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 LATER = "2026-11-22 06:00:00.000000"
@@ -114,8 +114,7 @@ def synced_cache_of_views(
     synced_views_file: Path, warehouse: Path, tmp_path: Path
 ) -> Iterator[Cache]:
     """A private copy of the synced cache, its source pointed at this test's `warehouse`."""
-    path = tmp_path / "synced-views.sqlite"
-    shutil.copy(synced_views_file, path)
+    path = copy_cache(synced_views_file, tmp_path / "synced-views.sqlite")
     with Cache.open(path) as cache:
         with cache.session() as session:
             session.query(Source).one().url = f"sqlite:///{warehouse}"
@@ -130,13 +129,13 @@ def synced(synced_cache_of_views: Cache) -> Source:
 
 
 @pytest.fixture
-def cache(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cache]:
-    """A new empty cache, or for a test that asks for `synced`, the cache it was synced into."""
+def cache(request: pytest.FixtureRequest, cache: Cache) -> Cache:
+    """conftest's new empty cache, or for a test that asks for `synced`, the cache it was
+    synced into."""
     if "synced" in request.fixturenames:
-        yield request.getfixturevalue("synced_cache_of_views")
-        return
-    with Cache.open(tmp_path / "cache.sqlite") as fresh:
-        yield fresh
+        synced_cache: Cache = request.getfixturevalue("synced_cache_of_views")
+        return synced_cache
+    return cache
 
 
 def test_a_blob_value_is_set_aside_and_the_good_rows_land(
@@ -172,6 +171,7 @@ def test_a_blob_value_is_set_aside_and_the_good_rows_land(
     assert (again.status, again.rejected_total) == ("ok", 0)
 
 
+@pytest.mark.slow
 def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -313,6 +313,7 @@ def interrupt_second_sheet_write() -> Iterator[None]:
         yield
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -342,6 +343,7 @@ def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
     assert statuses == ["interrupted", "ok"]
 
 
+@pytest.mark.slow
 def test_a_second_sync_of_the_same_cache_says_who_runs_and_changes_nothing(
     tmp_path: Path, warehouse: Path
 ) -> None:

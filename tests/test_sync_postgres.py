@@ -29,7 +29,7 @@ from csconsole.warehouse import init_warehouse
 from tests.helpers import TODAY
 from tests.helpers.pg import PgServer, create_demo_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 CONTRACT_TABLES = ("cs_clients", "cs_client_targets", "cs_metric_samples", "cs_incidents")
 

@@ -25,6 +25,7 @@ def assert_one_line_error(err: str) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_demo_then_sync_says_nothing_new(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, isolated_home: Path
 ) -> None:
@@ -127,6 +128,7 @@ def test_warehouse_init_creates_the_contract(
     assert {"cs_clients", "cs_client_targets", "cs_metric_samples", "cs_incidents"} <= tables
 
 
+@pytest.mark.slow
 def test_sync_json_summary(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_warehouse: Path
 ) -> None:

@@ -36,6 +36,7 @@ def commands(tmp_path: Path) -> list[list[str]]:
     ]
 
 
+@pytest.mark.slow
 def test_cache_before_the_command_is_the_one_used(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -148,6 +149,7 @@ def hostile_warehouse(demo_warehouse: Path, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_no_command_prints_a_traceback_after_a_hostile_sync(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, demo_warehouse: Path
 ) -> None:

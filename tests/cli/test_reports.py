@@ -13,6 +13,7 @@ from tests.helpers.reports import needs_poppler, pdf_text
 pytestmark = needs_poppler
 
 
+@pytest.mark.slow
 def test_cli_report_one_client_and_all(synced_cache: Cache, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     cache = str(synced_cache.path)
     out = tmp_path / "one.pdf"

@@ -18,6 +18,7 @@ from tests.helpers.reports import MONTH, needs_poppler, pdf_info, pdf_text
 pytestmark = needs_poppler
 
 
+@pytest.mark.slow
 def test_a_batch_of_40_clients_writes_40_valid_pdfs(
     synced_cache: Cache, catalog: Catalog, tmp_path: Path
 ) -> None:

@@ -7,6 +7,8 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
@@ -108,6 +110,7 @@ def test_empty_sections_are_left_out(synced_cache: Cache, catalog: Catalog, tmp_
         assert line not in text
 
 
+@pytest.mark.slow
 def test_oversized_text_flows_onto_new_pages(
     synced_cache: Cache, catalog: Catalog, tmp_path: Path
 ) -> None:

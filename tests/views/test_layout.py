@@ -29,6 +29,7 @@ from tests.helpers.windows import close, make_window
 CLIENT = "CL-005"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1280, 720)])
 def test_every_tab_fits_a_laptop_screen(
     qtbot: QtBot,

@@ -188,6 +188,7 @@ def test_chart_ranges_and_target_line(
     close(window)
 
 
+@pytest.mark.slow
 def test_sync_runs_in_the_background_and_reports(
     qtbot: QtBot,
     cache: Cache,
@@ -263,6 +264,7 @@ def test_an_unreachable_source_keeps_the_cached_data(
     close(window)
 
 
+@pytest.mark.slow
 def test_window_state_tab_and_theme_are_restored(
     qtbot: QtBot, synced_cache: Cache, catalog: Catalog, qsettings: QSettings
 ) -> None:

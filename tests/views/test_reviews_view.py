@@ -137,6 +137,7 @@ def test_export_pdf_to_the_chosen_path_and_offer_to_open_it(
     opened.grab().save(str(SCREENSHOTS / "reviews.png"))
 
 
+@pytest.mark.slow
 def test_export_all_writes_every_client_with_progress(
     qtbot: QtBot, opened: ReviewsView, tmp_path: Path
 ) -> None:
@@ -150,6 +151,7 @@ def test_export_all_writes_every_client_with_progress(
     assert not opened.progress_dialog.isVisible()
 
 
+@pytest.mark.slow
 def test_export_all_roi_reports_into_a_folder(
     qtbot: QtBot, opened: ReviewsView, tmp_path: Path
 ) -> None:
