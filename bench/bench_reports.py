@@ -56,7 +56,7 @@ def main() -> int:
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
     from csconsole.demo import generate_demo
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
     from csconsole.models import Source, utcnow
     from csconsole.rollup import parse_month
     from csconsole.sync import Syncer

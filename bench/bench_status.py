@@ -16,7 +16,7 @@ import numpy as np
 
 from csconsole.cache import Cache
 from csconsole.catalog import load_catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.roi import client_roi
 from csconsole.rollup import load_samples, refresh_rollup
 

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-GOAL_RATIO = 0.5
+GOAL_RATIO = 0.75
 GOAL_QUARANTINE_RATIO = 0.8
 BAD_EVERY = 10  # every tenth row of the quarantine warehouse is bad
 #: One bad row of each kind the sync sets aside: (client, metric, period_start, grain, value,

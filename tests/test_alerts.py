@@ -11,7 +11,8 @@ from csconsole.alerts import evaluate_alerts, list_alerts, raise_alerts, respond
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import Evaluation, HealthEngine
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.models import Source
 from csconsole.sync import Syncer
 from tests.helpers import TODAY

@@ -1,5 +1,7 @@
 """The engine imports no Qt: the command line and scripts use it bare. The command line
-starts without the engine and has no import cycle."""
+starts without the engine and has no import cycle. The use cases, which the console, the
+command line and the self-test share, import no Qt; the views reach the cache only through
+them and the engine's modules."""
 
 from __future__ import annotations
 
@@ -165,4 +167,76 @@ def test_no_command_module_imports_the_cli_package_or_another_command() -> None:
                 if (target == "csconsole.cli" or target.startswith("csconsole.cli."))
                 and target not in allowed
             ]
+    assert bad == []
+
+
+def test_only_the_factory_builds_a_health_engine() -> None:
+    """Every screen and command gets its engine from ``open_engine`` (the user's bands, the
+    application's catalog), never by building one with its own choices."""
+    root = Path(csconsole.__file__).parent
+    factory = root / "health" / "engine.py"
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        if path == factory:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name == "HealthEngine":
+                    bad.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert bad == []
+
+
+def _source_files(package: str) -> list[Path]:
+    folder = Path(csconsole.__file__).parent / package
+    return sorted(folder.rglob("*.py"))
+
+
+def test_use_cases_import_no_qt_and_no_view() -> None:
+    """The use cases (csconsole.usecases) are what the console, the command line and the
+    self-test share: they import neither Qt nor pyqtgraph nor anything of the views, so the
+    command line runs them without a display."""
+    files = _source_files("usecases")
+    assert {p.stem for p in files} >= {"demo", "sync", "imports", "health", "alerts", "reviews"}
+    bad = [
+        f"{path.name} imports {module}"
+        for path in files
+        for module, _names in _imports(path)
+        if module.partition(".")[0] in ("PySide6", "pyqtgraph")
+        or module == "csconsole.views"
+        or module.startswith("csconsole.views.")
+    ]
+    assert bad == []
+    code = (
+        "import sys\n"
+        + "".join(f"import csconsole.usecases.{p.stem}\n" for p in files if p.stem != "__init__")
+        + "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def _database_uses(path: Path) -> Iterator[str]:
+    """What in a module reaches the database directly: an SQLAlchemy import, a call of
+    ``.session()``, a use of ``.engine``."""
+    for module, _names in _imports(path):
+        if module.partition(".")[0] == "sqlalchemy":
+            yield f"imports {module}"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in ("engine", "session"):
+            yield f"line {node.lineno}: .{node.attr}"
+
+
+def test_views_reach_the_cache_only_through_use_cases_and_engine_modules() -> None:
+    """No widget holds SQL or a session: the views call the use cases and the engine's
+    functions, which own the transactions (short, and off the GUI thread)."""
+    folder = Path(csconsole.__file__).parent
+    files = _source_files("views")
+    assert len(files) > 20
+    assert list(_database_uses(folder / "alerts.py"))  # the check sees an engine module's
+    bad = [f"{path.relative_to(folder)}: {use}" for path in files for use in _database_uses(path)]
     assert bad == []

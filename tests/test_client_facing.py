@@ -33,7 +33,8 @@ from csconsole.emails import (
     mailto_url,
     recipient_problem,
 )
-from csconsole.health import Evaluation, HealthEngine
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.reports.charts import MIN_LABEL_SIZE, fit_text, trend_panels
 from csconsole.reports.export import (
     export_all,
@@ -658,7 +659,8 @@ def test_prefill_has_no_dangling_fragments(synced_cache: Cache, catalog: Catalog
 
 
 def test_a_green_client_without_reasons_is_not_called_on_target_when_it_is_not() -> None:
-    from csconsole.health import Bands, MetricInput, assess
+    from csconsole.health.bands import Bands
+    from csconsole.health.rules import MetricInput, assess
 
     def ev(values: list[float]) -> Evaluation:
         inputs = [

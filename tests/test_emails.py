@@ -28,7 +28,8 @@ from csconsole.emails import (
     write_eml,
 )
 from csconsole.errors import KnownError
-from csconsole.health import Evaluation, HealthEngine
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
 from csconsole.settings import Settings
 from tests.helpers import TODAY
 

@@ -10,13 +10,13 @@ import pytest
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import (
-    Bands,
-    HealthEngine,
+from csconsole.health.bands import Bands
+from csconsole.health.engine import HealthEngine
+from csconsole.health.explain import explain
+from csconsole.health.rules import (
     IncidentInput,
     MetricInput,
     assess,
-    explain,
     rating_of,
     shortfall,
     trend_of,
@@ -142,7 +142,7 @@ def test_seed_002_essential_dashboard() -> None:
     ],
 )
 def test_score_of_each_band_edge(d: float, score: float) -> None:
-    from csconsole.health import score_of
+    from csconsole.health.rules import score_of
 
     assert score_of(d, BANDS) == pytest.approx(score)
 
@@ -187,7 +187,7 @@ def test_rating_v2_caps_for_incidents_and_rounds_half_up() -> None:
     # half up, not half to even: 6.85 → 6.9 and 0.25 → 0.3
     # scores 10 and 7.7 average 8.85, which Python's round() makes 8.8
     assert rating_of([0.0, 0.23 / 3], status="green", bands=BANDS) == 8.9
-    from csconsole.health import round_half_up
+    from csconsole.health.rules import round_half_up
 
     assert (round_half_up(6.85), round_half_up(0.25), round_half_up(9.95)) == (6.9, 0.3, 10.0)
     assert rating_of([], status="green", bands=BANDS) is None
@@ -258,7 +258,7 @@ def test_lower_is_better_within_tolerance_says_above() -> None:
 
 
 def test_explain_new_and_cleared_reasons() -> None:
-    from csconsole.health import Evaluation
+    from csconsole.health.evaluation import Evaluation
 
     def ev(month: str, adoption: float, satisfaction: float) -> Evaluation:
         a = assess(
@@ -376,7 +376,7 @@ def test_unknown_client_and_months(cache: Cache) -> None:
 
 
 def test_a_green_summary_does_not_flatter() -> None:
-    from csconsole.health import Evaluation
+    from csconsole.health.evaluation import Evaluation
 
     def ev(values: list[float]) -> Evaluation:
         a = assess(
@@ -411,7 +411,7 @@ def test_a_green_summary_does_not_flatter() -> None:
      ([90, 90], "minor"), ([95, 90], "critical")],
 )  # fmt: skip
 def test_rating_alone_agrees_with_assess(values: list[float | None], incident: str | None) -> None:
-    from csconsole.health import rating_alone
+    from csconsole.health.rules import rating_alone
 
     metrics = [
         metric("user_adoption", 90, values[0]),

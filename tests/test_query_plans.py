@@ -24,7 +24,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.dashboard import build_dashboard
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.imports import import_file
 from csconsole.portfolio import build_portfolio
 from csconsole.roi import client_roi

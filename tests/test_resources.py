@@ -10,6 +10,7 @@ import pytest
 
 from csconsole.alerts import load_protocols
 from csconsole.errors import KnownError, ResourceError
+from csconsole.health.bands import Bands
 from csconsole.opportunities.context import load_categories
 from csconsole.paths import ENV_RESOURCES
 from csconsole.resources import entries, load_toml
@@ -76,6 +77,27 @@ def test_protocol_errors_name_the_file_and_the_entry(
     with pytest.raises(ResourceError) as err:
         load_protocols()
     assert str(err.value) == f"{path}: protocol #1: status must be one of green, yellow, red"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "cannot read: No such file or directory"),
+        (b"shortfall_red = \n", "not valid TOML"),
+        (b'shortfall_red = "a fifth"\n', "shortfall_red must be a number, not 'a fifth'"),
+    ],
+)
+def test_a_bad_bands_file_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None, words: str
+) -> None:
+    (tmp_path / "health").mkdir()
+    path = tmp_path / "health" / "bands.toml"
+    if content is not None:
+        path.write_bytes(content)
+    monkeypatch.setenv(ENV_RESOURCES, str(tmp_path))
+    with pytest.raises(KnownError) as err:
+        Bands.load()
+    assert str(err.value).startswith(f"{path}: ") and words in str(err.value)
 
 
 def test_the_error_survives_pickling() -> None:

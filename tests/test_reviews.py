@@ -13,7 +13,7 @@ from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,

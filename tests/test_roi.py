@@ -10,7 +10,7 @@ import pytest
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.roi import RoiReport, client_roi, monthly_roi_frame, ratio
 from csconsole.rollup import month_index, parse_month, samples_frame
 from tests.helpers.health_helpers import add_client, add_samples, weekly

@@ -11,7 +11,8 @@ import pytest
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import Bands, MetricInput, assess
+from csconsole.health.bands import Bands
+from csconsole.health.rules import MetricInput, assess
 from csconsole.rollup import (
     aggregate,
     catalog_rules,

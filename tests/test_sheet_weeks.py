@@ -14,7 +14,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.dashboard import weekly_tracking
 from csconsole.errors import ImportFileError
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.imports import ImportReport, import_file
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, month_index, monthly_values

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from csconsole.cache import Cache
 from csconsole.errors import KnownError, ResourceError
-from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES
 from csconsole.paths import resources_dir
 from csconsole.resources import entries, load_toml
 
@@ -93,6 +96,12 @@ class AlertView:
 
     def time_left(self, now: datetime) -> timedelta:
         return self.due_at - now
+
+    def with_item(self, item: ChecklistItem) -> AlertView:
+        """This alert with one checklist action replaced (by position), as :func:`tick`
+        returned it."""
+        checklist = tuple(item if c.position == item.position else c for c in self.checklist)
+        return replace(self, checklist=checklist)
 
     def as_json(self, now: datetime) -> dict[str, Any]:
         """The stable JSON shape documented in docs/json.md (times in UTC, ISO 8601)."""
@@ -279,15 +288,19 @@ def respond(cache: Cache, alert_id: int, *, note: str, kind: str = "note", now: 
         )
 
 
-def tick(cache: Cache, alert_id: int, *, position: int, done: bool = True, now: datetime) -> None:
-    """Tick (or untick) one checklist action of an alert."""
+def tick(
+    cache: Cache, alert_id: int, *, position: int, done: bool = True, now: datetime
+) -> ChecklistItem:
+    """Tick (or untick) one checklist action of an alert; returns it as stored."""
     with cache.engine.begin() as conn:
-        result = conn.exec_driver_sql(
-            "UPDATE alert_checklist_items SET done = ?, ticked_at = ? WHERE alert_id = ? AND position = ?",
+        row = conn.exec_driver_sql(
+            "UPDATE alert_checklist_items SET done = ?, ticked_at = ? WHERE alert_id = ? AND position = ? "
+            "RETURNING id, position, text, done, ticked_at",
             (done, _utc_text(now) if done else None, alert_id, position),
-        )
-        if result.rowcount == 0:
+        ).first()
+        if row is None:
             raise KnownError(f"alert {alert_id} has no checklist item {position}")
+    return ChecklistItem(row[0], row[1], row[2], bool(row[3]), _utc(row[4]))
 
 
 __all__ = [

@@ -13,15 +13,11 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import KnownError
-from csconsole.health import (
-    Bands,
-    ClientInfo,
-    Explanation,
-    HealthEngine,
-    Kpi,
-    fmt_value,
-    period_end,
-)
+from csconsole.health.bands import Bands
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.explain import Explanation
+from csconsole.health.rules import Kpi, fmt_value
 from csconsole.roi import RoiReport, client_roi
 from csconsole.rollup import (
     aggregate,
@@ -32,6 +28,7 @@ from csconsole.rollup import (
     month_index,
     month_label,
     month_start,
+    period_end,
     samples_source,
 )
 
@@ -242,7 +239,7 @@ def build_dashboard(
     engine: HealthEngine | None = None,
 ) -> Dashboard:
     """Everything the Client dashboard shows for one client and month."""
-    engine = engine or HealthEngine(cache, catalog, today=today)
+    engine = engine or open_engine(cache, catalog, today=today)
     client = engine.find_client(client_key)
     if month is None:
         chosen = engine.default_month()

@@ -36,7 +36,10 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import STATUSES, ClientInfo, Evaluation, HealthEngine, fmt_value
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import STATUSES, fmt_value
 from csconsole.paths import resources_dir, templates_dir
 from csconsole.rollup import month_label, parse_month
 from csconsole.settings import Settings
@@ -52,8 +55,6 @@ MAILTO_LIMIT = 1800
 TEMPLATE_SUFFIX = ".txt.j2"
 #: Shipped beside the templates and copied with them, so the user sees the fields.
 FIELDS_NOTE = "README.txt"
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 class TemplateProblem(KnownError):
@@ -92,7 +93,7 @@ class Draft:
     @property
     def to(self) -> str:
         """The recipient as a mail program shows it: ``Name <address>``."""
-        name, address = one_line(self.to_name), one_line(self.to_address)
+        name, address = fmt.one_line(self.to_name), fmt.one_line(self.to_address)
         if name and address:
             return f"{name} <{address}>"
         return address or name
@@ -109,12 +110,7 @@ class Draft:
 
     def text(self) -> str:
         """The draft as plain text for the clipboard or the terminal."""
-        return f"To: {self.to}\nSubject: {one_line(self.subject)}\n\n{self.body}"
-
-
-def one_line(text: str) -> str:
-    """``text`` fit for a header: line breaks and control characters become one space."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+        return f"To: {self.to}\nSubject: {fmt.one_line(self.subject)}\n\n{self.body}"
 
 
 # --- templates --------------------------------------------------------------------
@@ -216,7 +212,7 @@ def split_subject(text: str, *, path: str) -> tuple[str, str]:
     first = lines[0] if lines else ""
     if not first.lower().startswith("subject:"):
         raise TemplateProblem(path, 1, "the first line must be 'Subject: …'")
-    subject = one_line(first[len("subject:") :])
+    subject = fmt.one_line(first[len("subject:") :])
     body_lines = lines[1:]
     while body_lines and not body_lines[0].strip():
         body_lines.pop(0)
@@ -399,7 +395,7 @@ def draft_for_client(
 ) -> Draft:
     """The draft for a client (key or name) and month: for its status then, or ``status``."""
     settings = settings or Settings.load()
-    engine = HealthEngine(cache, catalog, today=today)
+    engine = open_engine(cache, catalog, today=today)
     info = engine.find_client(client)
     if isinstance(month, str):
         month = parse_month(month)
@@ -457,7 +453,7 @@ def draft_for_alert(
 
 def _address(text: str) -> str:
     """The first word of an address field: nothing after a line break or space survives."""
-    words = one_line(text).split(" ")
+    words = fmt.one_line(text).split(" ")
     return words[0] if words and "@" in words[0] else ""
 
 
@@ -514,7 +510,7 @@ def mail_address(address: str) -> tuple[str, bool]:
 def recipient_problem(draft: Draft) -> str | None:
     """Why the draft's .eml would have no recipient (None when it has one, or when the
     draft has no address at all): the console and the command line say it out loud."""
-    typed = one_line(draft.to_address)
+    typed = fmt.one_line(draft.to_address)
     if not typed:
         return None
     address = _address(typed)
@@ -522,7 +518,7 @@ def recipient_problem(draft: Draft) -> str | None:
         written, utf8 = mail_address(address)
         try:
             msg = EmailMessage(policy=_SMTPUTF8 if utf8 else _SMTP)
-            msg["To"] = _recipient(one_line(draft.to_name), written)
+            msg["To"] = _recipient(fmt.one_line(draft.to_name), written)
             msg.as_bytes()
         except (ValueError, IndexError, UnicodeError, HeaderParseError):
             pass
@@ -539,12 +535,12 @@ def to_message(draft: Draft, *, now: datetime | None = None) -> EmailMessage:
     line break in a name or subject becomes a space and cannot start a new header. An
     address beyond ASCII keeps its To line: its domain in IDNA, or the whole message with
     UTF-8 headers when the mailbox name needs it."""
-    name, address = one_line(draft.to_name), _address(draft.to_address)
+    name, address = fmt.one_line(draft.to_name), _address(draft.to_address)
     written, utf8 = mail_address(address) if address else ("", False)
     msg = EmailMessage(policy=_SMTPUTF8 if utf8 else _SMTP)
     if address and recipient_problem(draft) is None:
         msg["To"] = _recipient(name, written)
-    msg["Subject"] = one_line(draft.subject)
+    msg["Subject"] = fmt.one_line(draft.subject)
     msg["Date"] = format_datetime(now or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain="csconsole.invalid")
     msg["X-Unsent"] = "1"
@@ -575,7 +571,7 @@ def mailto_url(draft: Draft, *, limit: int = MAILTO_LIMIT) -> str:
         "mailto:"
         + quote(address, safe="@")
         + "?subject="
-        + quote(one_line(draft.subject), safe="")
+        + quote(fmt.one_line(draft.subject), safe="")
         + "&body="
         + quote(body, safe="")
     )
@@ -598,7 +594,6 @@ __all__ = [
     "draft_for_client",
     "ensure_user_templates",
     "mailto_url",
-    "one_line",
     "recipient_problem",
     "render_file",
     "render_text",

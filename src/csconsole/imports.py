@@ -192,6 +192,13 @@ class ImportReport:
     run_id: int | None = None
     rows: tuple[PreviewRow, ...] = ()
 
+    @property
+    def changed(self) -> bool:
+        """Whether the import wrote anything (values or notes)."""
+        return not self.dry_run and bool(
+            self.inserted or self.updated or self.removed or self.notes_written
+        )
+
     def text(self) -> str:
         """One summary line, then a line for each rule or skip the user should know about."""
         what = (

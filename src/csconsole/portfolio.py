@@ -16,7 +16,10 @@ from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
-from csconsole.health import RULES_VERSION, ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import RULES_VERSION
 from csconsole.opportunities.pipeline import open_by_client
 from csconsole.rollup import month_label, parse_month
 
@@ -168,7 +171,7 @@ def snapshot_portfolio(
     if stored is None:
         return None
     basis, body = stored
-    engine = HealthEngine(cache, catalog, today=today, now=now)
+    engine = open_engine(cache, catalog, today=today, now=now)
     clients = engine.clients()
     month = parse_month(body["month"]) if body.get("month") else engine.current_month
     standings = {
@@ -198,7 +201,7 @@ def build_portfolio(
     month). With ``changed`` (client keys) and ``base`` (a portfolio of the same month),
     only the changed clients are evaluated and the others keep their standing in
     ``base``. The default month's result is stored as the snapshot the console starts from."""
-    engine = HealthEngine(cache, catalog, today=today, now=now)
+    engine = open_engine(cache, catalog, today=today, now=now)
     clients = engine.clients()
     if not clients:
         return Portfolio(month="", rows=(), last_sync=last_sync(cache))

@@ -1,7 +1,7 @@
 """Reading the resource files that are data (the metric catalog, the opportunity
-categories, the response protocols, the branding): one TOML loader and one error,
-:class:`~csconsole.errors.ResourceError`, that names the file and, for a check of one
-entry, the entry."""
+categories, the response protocols, the status bands, the branding): one TOML loader
+and one error, :class:`~csconsole.errors.ResourceError`, that names the file and, for a
+check of one entry, the entry."""
 
 from __future__ import annotations
 

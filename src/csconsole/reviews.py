@@ -31,7 +31,10 @@ from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, lowercase_first
 from csconsole.errors import KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine, Kpi
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import Kpi
 from csconsole.models import ReviewActionItem, ReviewFeatureRequest, ReviewRecord, ReviewSection
 from csconsole.rollup import catalog_rules, month_end, month_label, month_start, monthly_values
 
@@ -283,7 +286,7 @@ def gather_facts(
     key) lets a batch evaluate every client once instead of once each."""
     from csconsole.roi import client_roi
 
-    engine = engine or HealthEngine(cache, catalog)
+    engine = engine or open_engine(cache, catalog)
     info = client if isinstance(client, ClientInfo) else engine.find_client(client)
     if month < info.start_month:
         raise KnownError(f"{info.key} had not started by {month_label(month)}")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from csconsole import clock
 from csconsole.cache import Cache
-from csconsole.health import ClientInfo
+from csconsole.health.clients import ClientInfo
 from csconsole.rollup import load_samples, month_end, month_index, month_label, period_keys
 
 if TYPE_CHECKING:  # imported where used: the console starts without pandas

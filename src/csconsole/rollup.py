@@ -75,6 +75,23 @@ def first_monday(month: date) -> date:
     return first + timedelta(days=(7 - first.weekday()) % 7)
 
 
+_STEP_DAYS = {"day": 1, "week": 7}
+
+
+def period_end(start: date, grain: str) -> date:
+    """Last day of the day, week or month that starts on ``start``."""
+    if grain in _STEP_DAYS:
+        return start + timedelta(days=_STEP_DAYS[grain] - 1)
+    return month_end(month_index(start))
+
+
+def next_period(start: date, grain: str) -> date:
+    """The start of the day, week or month after the one that starts on ``start``."""
+    if grain in _STEP_DAYS:
+        return start + timedelta(days=_STEP_DAYS[grain])
+    return month_start(month_index(start) + 1)
+
+
 # --- loading --------------------------------------------------------------------
 
 #: The warehouse's samples with the CSM's typed sheet values in place of those they

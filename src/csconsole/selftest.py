@@ -4,7 +4,8 @@ Runs from source and inside the PyInstaller bundle alike, in a throwaway data fo
 so it never touches the user's cache. Each step prints one line; the first failure
 names its step and ends the run with a non-zero exit code. The steps are those a CSM's
 first start takes: migrate a new cache, load the demo data, rate every client, show the
-main window (offscreen), and export a review PDF (reportlab, the bundled fonts).
+main window (offscreen), and export a review PDF (reportlab, the bundled fonts), through
+the same use cases (:mod:`csconsole.usecases`) as the console and the command line.
 """
 
 from __future__ import annotations
@@ -62,23 +63,22 @@ class SelfTest:
         return f"new cache migrated to schema {revision}"
 
     def demo(self) -> str:
-        from csconsole.demo import generate_demo
-        from csconsole.paths import demo_warehouse_path
-        from csconsole.sources import ensure_demo_source
-        from csconsole.sync import Syncer
+        from csconsole.usecases.demo import load_demo
 
-        cache, catalog = self.state["cache"], self.state["catalog"]
-        samples = generate_demo(demo_warehouse_path(), catalog=catalog)
-        summary = Syncer(cache, catalog).sync(ensure_demo_source(cache))
-        if summary.status != "ok":
-            raise RuntimeError(summary.message or summary.status)
-        return f"{samples:,} demo samples synced"
+        loaded = load_demo(self.state["cache"], self.state["catalog"])
+        assert loaded is not None  # not asked to skip a cache with clients
+        if loaded.summary.status != "ok":
+            raise RuntimeError(loaded.summary.message or loaded.summary.status)
+        return f"{loaded.samples:,} demo samples synced"
 
     def status(self) -> str:
-        from csconsole.health import HealthEngine
+        from csconsole import clock
+        from csconsole.rollup import month_index
+        from csconsole.usecases.health import evaluate_status
 
-        engine = HealthEngine(self.state["cache"], self.state["catalog"])
-        evaluations = engine.evaluate(engine.latest_complete)
+        latest_complete = month_index(clock.today()) - 1
+        report = evaluate_status(self.state["cache"], self.state["catalog"], month=latest_complete)
+        evaluations = report.evaluations
         if not evaluations:
             raise RuntimeError("no client was rated")
         self.state["evaluations"] = evaluations
@@ -115,12 +115,12 @@ class SelfTest:
         return f"main window rendered with {rows} clients ({picture.stat().st_size:,} bytes PNG)"
 
     def review_pdf(self) -> str:
-        from csconsole.reports.export import export_one
         from csconsole.rollup import parse_month
+        from csconsole.usecases.reviews import export_report
 
         worst = self.state["evaluations"][0]
         path = self.home / "review.pdf"
-        export_one(
+        export_report(
             self.state["cache"],
             self.state["catalog"],
             client=worst.client_key,

@@ -53,6 +53,10 @@ from csconsole.warehouse import (
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 50_000
+#: Rows asked of the source at a time. A driver builds the rows of one fetch in one C call
+#: that holds the GIL (psycopg: about 1 ms per 1,000 rows), and a slice of rows is freed in
+#: one go; slices this small keep both short, so the console's window never waits on them.
+READ_SLICE_ROWS = 5_000
 DEFAULT_RETENTION_MONTHS = 24
 GRAINS = ("day", "week", "month")
 SEVERITIES = ("minor", "critical")
@@ -173,48 +177,100 @@ def upsert(
     rows: Sequence[Sequence[Any]],
 ) -> tuple[int, int]:
     """Insert or update ``rows``; returns (inserted, updated). Rows equal to what the
-    cache holds are not written at all, so a re-sync changes nothing.
-
-    New rows get rowids above the current maximum (SQLite's rule for tables without
-    AUTOINCREMENT), so the rise of ``max(rowid)`` counts the inserts.
-    """
+    cache holds are not written at all, so a re-sync changes nothing."""
     if not rows:
         return 0, 0
-    before = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()
+    values = f"VALUES ({', '.join('?' for _ in columns)})"
+    sql = _upsert_sql(table=table, columns=columns, conflict=conflict, compare=compare, rows=values)
+    return _counted(conn, table, lambda: conn.exec_driver_sql(sql, list(rows)).rowcount)
+
+
+def _upsert_sql(
+    *,
+    table: str,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    compare: Sequence[str],
+    rows: str,
+) -> str:
+    """INSERT of ``rows`` (a VALUES or a SELECT clause) that updates a row already there only
+    when one of the ``compare`` columns differs."""
     assignments = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in conflict)
     changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in compare)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) {rows} "
         f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {assignments} WHERE {changed}"
     )
-    result = conn.exec_driver_sql(sql, list(rows))
+
+
+def _counted(conn: Connection, table: str, write: Callable[[], int]) -> tuple[int, int]:
+    """(inserted, updated) of ``write``, which returns the rows it changed.
+
+    New rows get rowids above the current maximum (SQLite's rule for tables without
+    AUTOINCREMENT), so the rise of ``max(rowid)`` counts the inserts."""
+    before = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()
+    changes = write()
     after = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one()
     inserted = int(after - before)
-    return inserted, int(result.rowcount) - inserted
+    return inserted, int(changes) - inserted
+
+
+#: Samples on their way into the cache: a batch is staged here slice by slice, then moved
+#: into ``samples`` by one INSERT … SELECT. The columns have no type, so each value reaches
+#: ``samples`` exactly as it was bound.
+STAGED_SAMPLES = "temp.staged_samples"
+SAMPLE_COLUMNS = ("client_id", "metric", "period_start", "grain", "value", "source_id")
+
+
+def stage_samples(driver: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Add rows of (client_id, metric, period_start ISO, grain, value, source_id) to the
+    connection's staging table. It is a TEMP table: writing it takes no lock on the cache,
+    so it may happen outside the batch's transaction (in a transaction of its own)."""
+    holes = ", ".join("?" for _ in SAMPLE_COLUMNS)
+    driver.executemany(f"INSERT INTO {STAGED_SAMPLES} VALUES ({holes})", rows)
+
+
+def clear_staged_samples(driver: sqlite3.Connection) -> None:
+    """An empty staging table on this connection (created the first time)."""
+    driver.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_samples ({', '.join(SAMPLE_COLUMNS)})")
+    driver.execute(f"DELETE FROM {STAGED_SAMPLES}")
+
+
+def upsert_staged_samples(conn: Connection) -> tuple[int, int]:
+    """Move the staged samples into ``samples``; returns (inserted, updated). The staging
+    table is empty afterwards.
+
+    SQLite sorts them into primary-key order on the way: rows arrive in the source's load
+    order, and inserting them sorted touches each index page once per batch instead of once
+    per row. A sort of the batch in Python would hold the GIL for ~100 ms, freezing the
+    console's window; SQLite's sort does not hold it. The keys of one batch are distinct
+    (the checks drop duplicates), so the order changes nothing but the speed.
+    """
+    sql = _upsert_sql(
+        table="samples",
+        columns=SAMPLE_COLUMNS,
+        conflict=("client_id", "metric", "period_start"),
+        compare=("value", "grain"),
+        rows=(
+            f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM {STAGED_SAMPLES} "
+            "WHERE true ORDER BY client_id, metric, period_start"  # WHERE: SQLite's upsert rule
+        ),
+    )
+    counts = _counted(conn, "samples", lambda: conn.exec_driver_sql(sql).rowcount)
+    conn.exec_driver_sql(f"DELETE FROM {STAGED_SAMPLES}")
+    return counts
 
 
 def upsert_samples(
     conn: Connection, rows: Sequence[tuple[int, str, str, str, float, int | None]]
 ) -> tuple[int, int]:
-    """Rows of (client_id, metric, period_start ISO, grain, value, source_id).
-
-    Written in primary-key order: rows arrive in the source's load order, and inserting
-    them sorted touches each index page once per batch instead of once per row. The keys
-    of one call must be distinct (the checks drop duplicates), so the order changes nothing
-    but the speed.
-    """
-    return upsert(
-        conn,
-        table="samples",
-        columns=("client_id", "metric", "period_start", "grain", "value", "source_id"),
-        conflict=("client_id", "metric", "period_start"),
-        compare=("value", "grain"),
-        rows=sorted(rows, key=_sample_key),
-    )
-
-
-def _sample_key(row: Sequence[Any]) -> tuple[Any, Any, Any]:
-    return row[0], row[1], row[2]
+    """Rows of (client_id, metric, period_start ISO, grain, value, source_id), staged and
+    moved in the caller's transaction; returns (inserted, updated)."""
+    if not rows:
+        return 0, 0
+    clear_staged_samples(_driver(conn))
+    stage_samples(_driver(conn), rows)
+    return upsert_staged_samples(conn)
 
 
 def record_rejections(conn: Connection, run_id: int, rejections: Iterable[Rejection]) -> None:
@@ -458,18 +514,24 @@ class _Checker:
         return good, bad
 
     def samples(
-        self, rows: Sequence[Sequence[Any]], source_id: int | None
+        self,
+        rows: Sequence[Sequence[Any]],
+        source_id: int | None,
+        *,
+        seen: set[tuple[int, str, str]] | None = None,
     ) -> tuple[list[tuple[Any, ...]], list[Rejection]]:
         """The hot loop of a sync: kept flat on purpose.
 
         A row that passes every check takes the fast path (lookups hoisted, per-metric
         bounds precomputed, period starts parsed once per distinct text); any other row
         goes through the full chain of checks below, which names the first problem in
-        the same order as always.
+        the same order as always. ``seen`` holds the keys met so far in the batch, when
+        the batch is checked in slices: a key is a duplicate within its whole batch.
         """
         good: list[tuple[Any, ...]] = []
         bad: list[Rejection] = []
-        seen: set[tuple[int, str, str]] = set()
+        if seen is None:
+            seen = set()
         client_ids = self.client_ids
         metrics = self.catalog.metrics
         bounds = self.bounds
@@ -780,22 +842,81 @@ class Syncer:
             try:
                 while True:
                     self._check_cancel()
-                    rows = fetch(self.batch_size)
-                    if not rows:
+                    if stream is SAMPLES:
+                        read = self._write_sample_batch(source, fetch, checker, summary, writer)
+                    else:
+                        rows = _read(fetch, self.batch_size)
+                        read = len(rows)
+                        if rows:
+                            mark = _mark(stream, rows[-1])
+                            self._write_batch(
+                                source, stream, rows, mark, checker, summary, writer=writer
+                            )
+                    if not read:
                         break
-                    last = rows[-1]
-                    mark = [
-                        timestamp_text(last[-1]),
-                        *(last[stream.columns.index(k)] for k in stream.keys),
-                    ]
-                    self._write_batch(source, stream, rows, mark, checker, summary, writer=writer)
                     if stream is CLIENTS:
                         checker.client_ids = self._client_ids()
                         checker.hour_caps = self._hour_caps()
-                    done += len(rows)
+                    done += read
                     self._report(source, stream, done, total)
             finally:
                 close()
+
+    def _write_sample_batch(
+        self,
+        source: Source,
+        fetch: Callable[[int], Sequence[Sequence[Any]]],
+        checker: _Checker,
+        summary: SyncSummary,
+        writer: Connection,
+    ) -> int:
+        """One batch of samples; returns the rows read from the source (0 at the end).
+
+        The batch is read, checked and staged in a TEMP table slice by slice, outside the
+        cache's write lock; then one transaction moves it into ``samples`` together with
+        its rejected rows and the new watermark. Only one slice of rows lives in Python at
+        a time (with the batch's keys, for finding duplicates), so no step holds the GIL
+        for long and the console's window keeps responding.
+        """
+        driver = _driver(writer)
+        seen: set[tuple[int, str, str]] = set()
+        clients: set[int] = set()
+        bad: list[Rejection] = []
+        read = kept = 0
+        last: Sequence[Any] = ()
+        try:  # the cache's errors; ``fetch`` turns the source's into SourceError itself
+            with _staging(driver):
+                clear_staged_samples(driver)
+            while read < self.batch_size:
+                rows = fetch(min(READ_SLICE_ROWS, self.batch_size - read))
+                if not rows:
+                    break
+                read += len(rows)
+                last = rows[-1]
+                good, rejected = checker.samples(rows, source.id, seen=seen)
+                bad += rejected
+                kept += len(good)
+                clients.update(row[0] for row in good)
+                with _staging(driver):
+                    stage_samples(driver, good)
+                self._check_cancel()
+        except sqlite3.Error as exc:
+            raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
+        if not read:
+            return 0
+        self._commit_batch(
+            source,
+            SAMPLES,
+            _mark(SAMPLES, last),
+            summary,
+            writer=writer,
+            write=upsert_staged_samples,
+            kept=kept,
+            bad=bad,
+            changed=lambda: _keys_of(clients, checker.client_ids),
+        )
+        _let_go(seen)
+        return read
 
     def _set_aside_pending(
         self,
@@ -815,7 +936,7 @@ class Syncer:
         fetch, close = self._open_rows(src, source, sql, params)
         first = True
         try:
-            while rows := fetch(self.batch_size):
+            while rows := fetch(min(self.batch_size, READ_SLICE_ROWS)):
                 self._check_cancel()
                 bad = [self._pending_rejection(stream, row) for row in rows]
                 try:
@@ -906,9 +1027,36 @@ class Syncer:
             good, bad = checker.samples(rows, source.id)
         else:
             good, bad = checker.incidents(rows, source.id)
+        self._commit_batch(
+            source,
+            stream,
+            mark,
+            summary,
+            writer=writer,
+            write=lambda conn: self._upsert(conn, stream, good, source.id),
+            kept=len(good),
+            bad=bad,
+            changed=lambda: _client_keys(stream, good, checker.client_ids),
+        )
+
+    def _commit_batch(
+        self,
+        source: Source,
+        stream: Stream,
+        mark: list[Any],
+        summary: SyncSummary,
+        *,
+        writer: Connection | None,
+        write: Callable[[Connection], tuple[int, int]],
+        kept: int,
+        bad: list[Rejection],
+        changed: Callable[[], set[str]],
+    ) -> None:
+        """The batch's one transaction: its good rows (``write``, which returns inserted and
+        updated), its rejected rows and the stream's new watermark; then the summary."""
         try:
             with _transaction(self.cache, writer) as conn:
-                inserted, updated = self._upsert(conn, stream, good, source.id)
+                inserted, updated = write(conn)
                 if bad:
                     assert summary.run_id is not None
                     record_rejections(conn, summary.run_id, bad)
@@ -921,10 +1069,10 @@ class Syncer:
             raise CacheError(describe_db_error(exc, path=self.cache.path)) from None
         summary.inserted += inserted
         summary.updated += updated
-        summary.unchanged += len(good) - inserted - updated
+        summary.unchanged += kept - inserted - updated
         summary.rejected.update(r.reason for r in bad)
         if inserted or updated:
-            summary.changed_clients |= _client_keys(stream, good, checker.client_ids)
+            summary.changed_clients |= changed()
 
     def _upsert(
         self, conn: Connection, stream: Stream, good: list[tuple[Any, ...]], source_id: int
@@ -1027,6 +1175,45 @@ def _bulk_writing(conn: Connection) -> Iterator[None]:
             driver.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
 
 
+def _read(fetch: Callable[[int], Sequence[Sequence[Any]]], size: int) -> list[Sequence[Any]]:
+    """Up to ``size`` rows, fetched READ_SLICE_ROWS at a time."""
+    rows: list[Sequence[Any]] = []
+    while len(rows) < size:
+        part = fetch(min(READ_SLICE_ROWS, size - len(rows)))
+        if not part:
+            break
+        rows += part
+    return rows
+
+
+def _let_go(keys: set[Any]) -> None:
+    """Empty a large set one key at a time. Freed in one go, a batch's 50,000 keys hold the
+    GIL for 7-12 ms of CPU (they are freed in hash order, all over memory), more on a busy
+    machine; a loop lets other threads in between keys."""
+    pop = keys.pop
+    for _ in range(len(keys)):
+        pop()
+
+
+def _mark(stream: Stream, last: Sequence[Any]) -> list[Any]:
+    """The watermark after ``last``, the final row of a batch: [updated_at text, key, ...]."""
+    return [timestamp_text(last[-1]), *(last[stream.columns.index(k)] for k in stream.keys)]
+
+
+@contextmanager
+def _staging(driver: sqlite3.Connection) -> Iterator[None]:
+    """A transaction for writing TEMP tables only. BEGIN DEFERRED takes no lock on the
+    cache file, so it runs outside the batch's transaction; one transaction per slice
+    instead of one per row (autocommit) makes staging several times faster."""
+    driver.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        driver.rollback()
+        raise
+    driver.execute("COMMIT")
+
+
 def _naive_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
@@ -1063,9 +1250,14 @@ def _client_keys(
 ) -> set[str]:
     if stream is CLIENTS:
         return {row[0] for row in good}
-    by_id = {v: k for k, v in client_ids.items()}
     index = 0 if stream is not INCIDENTS else 1
-    return {by_id[row[index]] for row in good if row[index] in by_id}
+    return _keys_of({row[index] for row in good}, client_ids)
+
+
+def _keys_of(ids: set[int], client_ids: dict[str, int]) -> set[str]:
+    """The keys of the clients with these cache ids."""
+    by_id = {v: k for k, v in client_ids.items()}
+    return {by_id[i] for i in ids if i in by_id}
 
 
 def _missing_columns(src: Connection, stream: Stream) -> frozenset[str]:

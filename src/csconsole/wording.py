@@ -16,7 +16,8 @@ from datetime import datetime
 
 from csconsole import formatting as fmt
 from csconsole.catalog import lowercase_first
-from csconsole.health import Evaluation, IncidentInput, Kpi, Reason
+from csconsole.health.evaluation import Evaluation
+from csconsole.health.rules import IncidentInput, Kpi, Reason
 
 #: Characters that open or close a quotation, stripped from typed quotes before the
 #: report adds its own (so a quote typed with quotes prints with one pair, not two).

@@ -153,9 +153,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_choices_spelled_out_for_a_light_parser_are_the_engines() -> None:
     """The parser names the alert response kinds and the statuses itself, so that building
     it loads no engine (tests/test_architecture.py); they must stay the engine's."""
-    from csconsole import alerts, health
+    from csconsole import alerts
     from csconsole.cli import emails as email_commands
     from csconsole.cli import health as health_commands
+    from csconsole.health import rules
 
     assert health_commands.RESPONSE_KINDS == alerts.RESPONSE_KINDS
-    assert email_commands.STATUSES == health.STATUSES
+    assert email_commands.STATUSES == rules.STATUSES

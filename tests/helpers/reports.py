@@ -11,7 +11,7 @@ import pytest
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.reports.export import render
 from csconsole.reviews import Review, gather_facts, load_review
 from csconsole.rollup import parse_month

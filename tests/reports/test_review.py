@@ -12,7 +12,8 @@ import pytest
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine, fmt_value
+from csconsole.health.engine import HealthEngine
+from csconsole.health.rules import fmt_value
 from csconsole.reviews import (
     SECTION_KEYS,
     ActionItem,

@@ -21,8 +21,10 @@ from csconsole.alerts import evaluate_alerts, list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.emails import Templates
-from csconsole.health import HealthEngine
-from csconsole.views.alerts_view import C_LEFT, ID_ROLE, TICK_MS, AlertsView
+from csconsole.health.engine import HealthEngine
+from csconsole.views.alerts.model import C_LEFT
+from csconsole.views.alerts.tab import TICK_MS, AlertsView
+from csconsole.views.table_model import ID_ROLE
 from csconsole.views.tasks import TaskRunner
 from tests.helpers import SCREENSHOTS, TODAY
 
@@ -266,11 +268,12 @@ def test_record_response_closes_the_alert(
     assert red_id in shown_ids(view)
     qtbot.keyClicks(view.note, "Called the client, fix under way")
     with (
-        qtbot.waitSignal(view.responded, timeout=5_000) as responded,
+        qtbot.waitSignal(view.bus.changed, timeout=5_000) as published,
         qtbot.waitSignal(view.loaded, timeout=20_000),
     ):
         view.record_button.click()
-    assert responded.args == [red.client_key]
+    change = published.args[0]  # the window's portfolio and dashboard listen
+    assert (change.kinds, change.clients) == ({"alerts"}, {red.client_key})
     assert red_id not in shown_ids(view)
     closed = next(
         a for a in list_alerts(alerts_cache, include_closed=True, now=clock.now) if a.id == red_id

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.views.dashboard_view import DashboardView
+from csconsole.views.dashboard.tab import DashboardView
 from csconsole.views.tasks import TaskRunner
 from tests.helpers.windows import close, make_window
 

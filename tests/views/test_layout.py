@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.health.engine import HealthEngine
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.views.opportunities import table as opp
 from tests.helpers import ROOT, SCREENSHOTS, TODAY

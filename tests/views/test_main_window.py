@@ -13,9 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.models import Source, utcnow
-from csconsole.views.dashboard_view import ExplanationDialog, PanelBox
+from csconsole.views.dashboard.explanation import ExplanationDialog
+from csconsole.views.dashboard.panels import PanelBox
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import C_NAME, C_STATUS, KEY_ROLE
 from csconsole.views.theme import current_theme

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.reviews import load_stored
-from csconsole.views.reviews_view import ReviewsView
+from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.tasks import TaskRunner
 from tests.helpers import SCREENSHOTS, TODAY
 

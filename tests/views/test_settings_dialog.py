@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import Bands, HealthEngine
+from csconsole.health.bands import Bands
+from csconsole.health.engine import HealthEngine
 from csconsole.settings import Settings
 from csconsole.sources import list_sources
 from csconsole.views.settings_dialog import AddSourceDialog, SettingsDialog

@@ -1,5 +1,6 @@
 """What every command of the command line shares: exit codes, the cache, today, JSON,
-passwords and the health engine.
+passwords. A command gets its health engine from
+:func:`csconsole.health.engine.open_engine`, as the console does.
 
 Command modules import this and never the package's ``__init__`` (which builds the
 parser from them) nor each other. Importing it, like importing a command module, loads
@@ -17,12 +18,10 @@ from csconsole.errors import KnownError, NoKeyringError
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Collection
     from datetime import date
     from pathlib import Path
 
     from csconsole.cache import Cache
-    from csconsole.health import HealthEngine
     from csconsole.models import Source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -91,37 +90,3 @@ def source_password(source: Source, args: argparse.Namespace) -> str | None:
             )
         password = getpass.getpass(f"Password for source {source.name}: ")
     return password
-
-
-def health_engine(cache: Cache, *, today: date) -> HealthEngine:
-    """The engine the command line and sync use, with the user's bands."""
-    from datetime import UTC, datetime
-
-    from csconsole.catalog import default_catalog
-    from csconsole.health import Bands, HealthEngine
-
-    now = datetime.combine(today, datetime.now(UTC).time(), tzinfo=UTC)
-    return HealthEngine(cache, default_catalog(), today=today, bands=Bands.configured(), now=now)
-
-
-def evaluate_after_sync(
-    cache: Cache,
-    *,
-    changed: Collection[str] | None = None,
-    today: date | None = None,
-    quiet: bool = False,
-) -> list[int]:
-    """Evaluate the latest complete month and the month to date, raising alerts: for the
-    ``changed`` clients (keys) alone when given, so a sync that changed nothing costs
-    nothing here."""
-    if changed is not None and not changed:
-        return []
-    from csconsole import clock
-    from csconsole.alerts import evaluate_alerts
-
-    engine = health_engine(cache, today=today or clock.today())
-    clients = None if changed is None else [c for c in engine.clients() if c.key in changed]
-    raised = evaluate_alerts(engine, clients=clients)
-    if raised and not quiet:
-        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
-    return raised

@@ -9,7 +9,7 @@ from typing import Any
 from csconsole.cli.common import EXIT_OK, open_cache, today_of
 from csconsole.errors import KnownError
 
-#: What ``email --status`` takes: :data:`csconsole.health.STATUSES`, spelled out so that
+#: What ``email --status`` takes: :data:`csconsole.health.rules.STATUSES`, spelled out so that
 #: building the parser loads no engine (a test holds the two equal).
 STATUSES = ("green", "yellow", "red")
 

@@ -9,21 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from csconsole.cli.common import EXIT_OK, health_engine, open_cache, print_json, today_of
+from csconsole.cli.common import EXIT_OK, open_cache, print_json, today_of
 from csconsole.errors import KnownError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from csconsole.health import HealthEngine
+    from csconsole.health.engine import HealthEngine
 
 #: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
 #: so that building the parser loads no engine (a test holds the two equal).
 RESPONSE_KINDS = ("note", "email", "call", "meeting")
-
-
-def _local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
@@ -36,34 +30,33 @@ def _month(engine: HealthEngine, args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from csconsole.alerts import evaluate_alerts
-    from csconsole.health import TREND_ARROWS
+    from csconsole.catalog import default_catalog
+    from csconsole.health.rules import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
+    from csconsole.usecases.health import evaluate_status, explain_status
 
     today = today_of(args)
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today)
         month = parse_month(args.month) if args.month else None
-        client = engine.find_client(args.client) if args.client else None
-        if args.explain and client is None:
-            raise KnownError("--explain needs --client: it explains one client's status")
-        evaluate_alerts(engine, clients=None if client is None else [client])
-        month = month if month is not None else engine.default_month()
         if args.explain:
-            assert client is not None
-            explanation = engine.explain(month, client=client)
+            if not args.client:
+                raise KnownError("--explain needs --client: it explains one client's status")
+            explanation = explain_status(
+                cache, default_catalog(), client=args.client, month=month, today=today
+            )
             if args.json:
                 print_json(explanation.as_json())
             else:
                 print("\n".join(explanation.lines()))
             return EXIT_OK
-        evaluations = engine.evaluate(month, client=client)
+        status = evaluate_status(
+            cache, default_catalog(), client=args.client, month=month, today=today
+        )
+    month, evaluations = status.month, status.evaluations
     if args.json:
         print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
         return EXIT_OK
-    print(
-        f"Status for {month_label(month)}{' (month to date)' if month == engine.current_month else ''}"
-    )
+    print(f"Status for {month_label(month)}{' (month to date)' if status.to_date else ''}")
     print(f"{'CLIENT':<8} {'NAME':<28} {'TIER':<12} {'STATUS':<7} {'RATING':>6}   REASONS")
     for e in evaluations:
         rating = "—" if e.rating is None else f"{e.rating:.1f}"
@@ -83,10 +76,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     from csconsole.formatting import signed_percent
-    from csconsole.health import fmt_value
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
 
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         (evaluation,) = engine.evaluate(month, client=client)
@@ -123,13 +117,14 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
-    from csconsole.health import fmt_value
+    from csconsole.health.engine import open_engine
+    from csconsole.health.rules import fmt_value
     from csconsole.roi import client_roi
     from csconsole.settings import Settings
 
     weights = getattr(Settings.load(), "roi_weights", None) or None
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         client = engine.find_client(args.client)
         month = _month(engine, args)
         engine.check_month(month)
@@ -186,6 +181,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from csconsole.alerts import list_alerts
+    from csconsole.formatting import local_time
 
     now = datetime.now(UTC)
     if getattr(args, "today", None):
@@ -199,13 +195,13 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print("No open alerts." if not args.all else "No alerts.")
     for a in alerts:
         state = (
-            f"answered {_local(a.closed_at)} ({a.response_kind}: {a.response_note})"
+            f"answered {local_time(a.closed_at)} ({a.response_kind}: {a.response_note})"
             if a.closed_at
             else _left(a.time_left(now).total_seconds())
         )
         print(
             f"#{a.id} {a.status.upper():<6} {a.client_key} {a.client_name} — {a.month}, "
-            f"was {a.previous_status or 'new'}; raised {_local(a.raised_at)}, due {_local(a.due_at)}: {state}"
+            f"was {a.previous_status or 'new'}; raised {local_time(a.raised_at)}, due {local_time(a.due_at)}: {state}"
         )
         print(f"    assigned to: {a.assigned_to}")
         for reason in a.reasons:
@@ -218,10 +214,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_alerts_respond(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from csconsole.alerts import respond
+    from csconsole.usecases.alerts import record_response
 
     with open_cache(args) as cache:
-        respond(cache, args.id, note=args.note, kind=args.kind, now=datetime.now(UTC))
+        record_response(cache, args.id, kind=args.kind, note=args.note, now=datetime.now(UTC))
     print(f"Alert {args.id} answered and closed.")
     return EXIT_OK
 
@@ -229,10 +225,10 @@ def cmd_alerts_respond(args: argparse.Namespace) -> int:
 def cmd_alerts_tick(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from csconsole.alerts import tick
+    from csconsole.usecases.alerts import tick_action
 
     with open_cache(args) as cache:
-        tick(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
+        tick_action(cache, args.id, position=args.item, done=not args.undo, now=datetime.now(UTC))
     print(f"Alert {args.id}: action {args.item} {'unticked' if args.undo else 'done'}.")
     return EXIT_OK
 

@@ -12,10 +12,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from csconsole.catalog import default_catalog
-    from csconsole.imports import import_file
+    from csconsole.usecases.imports import import_sheet
 
     with open_cache(args) as cache:
-        report = import_file(
+        imported = import_sheet(
             cache,
             default_catalog(),
             Path(args.file),
@@ -23,7 +23,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             month=args.month,
             dry_run=args.dry_run,
         )
-    print(report.text())
+    print(imported.report.text())
     return EXIT_OK
 
 

@@ -76,15 +76,6 @@ def as_json(opp: Opportunity) -> dict[str, Any]:
     }
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
-def _one_line(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     from csconsole import opportunities as opp_engine
 
@@ -100,6 +91,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No opportunities. Add one with 'csconsole opportunities add'.")
         return EXIT_OK
     from csconsole import clock
+    from csconsole.formatting import money, one_line
 
     today = clock.today()
     print(
@@ -111,11 +103,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         flags = (" ⚠ overdue" if o.overdue(today) else "") + (" ↑ upsell" if o.upsell else "")
         review = o.next_review.isoformat() if o.next_review else "—"
         print(
-            f"{o.id:<8} {o.client_key:<8} {_one_line(o.area, 26):<26} {o.status:<11} "
-            f"{o.priority:<6} {o.required_tier:<12} {_money(o.investment):>9} {roi:>7}  "
+            f"{o.id:<8} {o.client_key:<8} {one_line(o.area, 26):<26} {o.status:<11} "
+            f"{o.priority:<6} {o.required_tier:<12} {money(o.investment, cents=False):>9} {roi:>7}  "
             f"{review}{flags}"
         )
-    print(f"{len(rows)} opportunities · investment {_money(sum(o.investment or 0 for o in rows))}")
+    print(
+        f"{len(rows)} opportunities · investment {money(sum(o.investment or 0 for o in rows), cents=False)}"
+    )
     return EXIT_OK
 
 
@@ -184,11 +178,12 @@ def cmd_history(args: argparse.Namespace) -> int:
         changes = opp_engine.history(cache, args.id.strip().upper())
     if not changes:
         raise KnownError(f"no opportunity {args.id!r} has any history")
+    from csconsole.formatting import local_time, one_line
+
     for change in changes:
-        when = change.at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{when}  {change.who}  {change.action}")
+        print(f"{local_time(change.at)}  {change.who}  {change.action}")
         for line in change.lines():
-            print(f"    {_one_line(line, 110)}")
+            print(f"    {one_line(line, 110)}")
     return EXIT_OK
 
 

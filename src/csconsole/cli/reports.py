@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from csconsole.cli.common import EXIT_OK, health_engine, open_cache, today_of
+from csconsole.cli.common import EXIT_OK, open_cache, today_of
 from csconsole.reports import KINDS  # the package's __init__ loads no reportlab
 
 
@@ -15,8 +15,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from csconsole.catalog import default_catalog
     from csconsole.errors import KnownError
-    from csconsole.reports.export import export_all, export_one, file_name
+    from csconsole.health.engine import open_engine
+    from csconsole.reports.export import file_name
     from csconsole.rollup import parse_month
+    from csconsole.usecases.reviews import ExportProgress, export_report, export_reports
 
     if bool(args.all) == bool(args.client):
         raise KnownError("give either --client C or --all")
@@ -25,7 +27,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.client and args.out_dir and args.output:
         raise KnownError("give -o FILE or --out-dir DIR, not both")
     with open_cache(args) as cache:
-        engine = health_engine(cache, today=today_of(args))
+        engine = open_engine(cache, today=today_of(args))
         month = parse_month(args.month) if args.month else engine.latest_complete
         catalog = default_catalog()
         kinds = KINDS if args.kind == "both" else (args.kind,)
@@ -39,7 +41,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 else:
                     folder = Path(args.out_dir) if args.out_dir else Path.cwd()
                     path = folder / file_name(client.name, month, kind)
-                written = export_one(
+                written = export_report(
                     cache,
                     catalog,
                     client=client.key,
@@ -52,11 +54,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             return EXIT_OK
         folder = Path(args.out_dir) if args.out_dir else Path.cwd()
 
-        def progress(done: int, total: int, text: str) -> None:
-            if not args.quiet and sys.stderr.isatty():
-                print(f"\r{done}/{total} {text[:60]:<60}", end="", file=sys.stderr, flush=True)
+        def progress(step: object) -> None:
+            if isinstance(step, ExportProgress) and not args.quiet and sys.stderr.isatty():
+                line = f"\r{step.done}/{step.total} {step.text[:60]:<60}"
+                print(line, end="", file=sys.stderr, flush=True)
 
-        result = export_all(
+        result = export_reports(
             cache,
             catalog,
             month=month,

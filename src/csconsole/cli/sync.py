@@ -1,5 +1,6 @@
 """``csconsole demo`` and ``csconsole sync``: data from the sources into the cache, then
-the health evaluation that raises alerts."""
+the health evaluation that raises alerts (:mod:`csconsole.usecases.demo` and
+:mod:`csconsole.usecases.sync`; here only what is printed)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 from csconsole.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
-    evaluate_after_sync,
     open_cache,
     print_json,
     source_password,
@@ -19,44 +19,40 @@ from csconsole.cli.common import (
 from csconsole.errors import KnownError
 
 
+def _alerts_line(raised: list[int]) -> None:
+    if raised:
+        print(f"{len(raised)} new alert{'s' if len(raised) != 1 else ''}: see 'csconsole alerts'")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.demo import generate_demo
-    from csconsole.paths import demo_warehouse_path
-    from csconsole.settings import Settings
-    from csconsole.sources import ensure_demo_source
-    from csconsole.sync import Syncer
+    from csconsole.usecases.demo import load_demo
 
-    today = today_of(args)
+    def progress(step: object) -> None:
+        if isinstance(step, str):
+            print(step)
+
     with open_cache(args) as cache:
-        if args.if_empty:
-            with cache.engine.connect() as conn:
-                if conn.exec_driver_sql("SELECT count(*) FROM clients").scalar_one():
-                    return EXIT_OK
-        catalog = default_catalog()
-        path = demo_warehouse_path()
-        print(f"Creating the demo warehouse {path} …")
-        count = generate_demo(path, catalog=catalog, today=today)
-        print(f"{count} samples for 40 clients; syncing into {cache.path} …")
-        source = ensure_demo_source(cache)
-        settings = Settings.load()
-        summary = Syncer(
-            cache, catalog, today=today, retention_months=settings.retention_months
-        ).sync(source)
-        print(summary.text())
-        if summary.status == "ok":
-            evaluate_after_sync(cache, today=today)
-            from csconsole.opportunities.demo import create_demo_opportunities
-
-            create_demo_opportunities(cache, catalog, today=today)
-        return EXIT_OK if summary.status == "ok" else EXIT_ERROR
+        loaded = load_demo(
+            cache, default_catalog(), today=today_of(args), if_empty=args.if_empty,
+            progress=progress,
+        )  # fmt: skip
+    if loaded is None:
+        return EXIT_OK
+    print(loaded.summary.text())
+    _alerts_line(loaded.raised)
+    return EXIT_OK if loaded.summary.status == "ok" else EXIT_ERROR
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.settings import Settings
     from csconsole.sources import get_source, list_sources
-    from csconsole.sync import Syncer
+    from csconsole.sync import SyncSummary
+    from csconsole.usecases.sync import sync_sources
+
+    def progress(step: object) -> None:
+        if isinstance(step, SyncSummary) and not args.json:
+            print(step.text(), file=sys.stdout if step.status == "ok" else sys.stderr)
 
     today = today_of(args) if args.today else None
     with open_cache(args) as cache:
@@ -65,29 +61,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
             raise KnownError(
                 "no sources are configured: run 'csconsole demo' or 'csconsole source add'"
             )
-        settings = Settings.load()
-        syncer = Syncer(
+        result = sync_sources(
             cache,
             default_catalog(),
-            retention_months=settings.retention_months,
-            batch_size=args.batch_size or settings.sync_batch_size,
+            sources=sources,
+            password=lambda source: source_password(source, args),
+            batch_size=args.batch_size,
+            today=today,
+            progress=progress,
         )
-        failed = 0
-        results = []
-        for source in sources:
-            summary = syncer.sync(source, password=source_password(source, args))
-            results.append(summary)
-            if summary.status != "ok":
-                failed += 1
-            if not args.json:
-                stream = sys.stdout if summary.status == "ok" else sys.stderr
-                print(summary.text(), file=stream)
-        if failed < len(results):
-            changed = set().union(*(s.changed_clients for s in results))
-            evaluate_after_sync(cache, changed=changed, today=today, quiet=args.json)
-        if args.json:
-            print_json([s.as_json() for s in results])
-        return EXIT_ERROR if failed else EXIT_OK
+    if not args.json:
+        _alerts_line(result.raised)
+    else:
+        print_json([s.as_json() for s in result.summaries])
+    return EXIT_ERROR if any(s.status != "ok" for s in result.summaries) else EXIT_OK
 
 
 def add_sync_commands(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -5,9 +5,10 @@ bookkeeping (sources, watermarks, runs, rejected rows) belongs to the sync; loca
 data that users type arrives with later revisions and is never touched by a sync.
 """
 
+from csconsole.models.alerts import Alert, AlertChecklistItem
 from csconsole.models.base import Base, UTCDateTime, utcnow
 from csconsole.models.derived import MonthlyRollup, RollupDirty, SampleMonth, Snapshot
-from csconsole.models.local import Alert, AlertChecklistItem, StatusHistory
+from csconsole.models.history import StatusHistory
 from csconsole.models.opportunities import (
     OpportunityChange,
     OpportunityCounter,

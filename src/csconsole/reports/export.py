@@ -21,7 +21,9 @@ from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
-from csconsole.health import ClientInfo, Evaluation, HealthEngine
+from csconsole.health.clients import ClientInfo
+from csconsole.health.engine import HealthEngine, open_engine
+from csconsole.health.evaluation import Evaluation
 from csconsole.reports import KINDS
 from csconsole.reports.branding import Branding, load_branding
 from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review
@@ -143,7 +145,7 @@ def export_one(
 ) -> Path:
     """Write one client's report for ``month`` to ``path``; returns the path."""
     check_kind(kind)
-    engine = engine or HealthEngine(cache, catalog)
+    engine = engine or open_engine(cache, catalog)
     facts = gather_facts(cache, catalog, client=client, month=month, engine=engine)
     review = load_review(cache, facts)
     data = render(facts, review, kind, branding=branding, today=engine.today)
@@ -175,7 +177,7 @@ def export_all(
     are complete, and no partial file is left."""
     for kind in kinds:
         check_kind(kind)
-    engine = engine or HealthEngine(cache, catalog)
+    engine = engine or open_engine(cache, catalog)
     branding = load_branding()
     wanted: list[ClientInfo] = (
         list(engine.clients()) if clients is None else [engine.find_client(c) for c in clients]

@@ -12,21 +12,13 @@ from reportlab.platypus import Flowable, Spacer
 
 from csconsole import formatting as fmt
 from csconsole import wording
-from csconsole.health import Kpi, fmt_value
+from csconsole.health.rules import Kpi, fmt_value
 from csconsole.reports.base import TREND_WORDS, Cell, ReportRenderer
 from csconsole.reports.branding import Branding
 from csconsole.reports.charts import trend_panels
 from csconsole.reports.fonts import markup
 from csconsole.reviews import SECTION_BY_KEY, Review, ReviewFacts, blank
 from csconsole.rollup import parse_month
-
-
-def money(value: float | None) -> str:
-    return fmt.money(value)
-
-
-def percent(value: float | None) -> str:
-    return fmt.percent(value, 0)
 
 
 def variance_text(k: Kpi) -> str:
@@ -207,23 +199,23 @@ class ReviewReport(ClientMonthReport):
                         [
                             [
                                 "Time saved",
-                                money(cur.time_savings_value),
+                                fmt.money(cur.time_savings_value),
                                 f"{fmt.hours(cur.hours_saved)} × {fmt.money(roi.hourly_rate)} an hour",
                             ],
                             [
                                 "Errors prevented",
-                                money(cur.error_prevention_value),
+                                fmt.money(cur.error_prevention_value),
                                 f"{fmt.number(cur.errors_prevented)} × {fmt.money(roi.cost_per_error)} an error",
                             ],
                             [
                                 "Revenue attributed",
-                                money(cur.revenue_attribution),
+                                fmt.money(cur.revenue_attribution),
                                 "weighted direct, assisted and influenced revenue",
                             ],
                             [
                                 "Value created",
-                                money(cur.value),
-                                f"investment {money(cur.investment)} (fee and system costs); monthly ROI {percent(cur.roi)}",
+                                fmt.money(cur.value),
+                                f"investment {fmt.money(cur.investment)} (fee and system costs); monthly ROI {fmt.percent(cur.roi)}",
                             ],
                         ],
                         (0.3, 0.18, 0.52),

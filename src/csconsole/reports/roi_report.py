@@ -9,9 +9,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from csconsole import formatting as fmt
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.reports.charts import Line_, line_chart
-from csconsole.reports.review import ClientMonthReport, money, percent
+from csconsole.reports.review import ClientMonthReport
 from csconsole.roi import PROJECTION_MONTHS, RoiMonth
 from csconsole.rollup import parse_month
 
@@ -66,7 +66,7 @@ class RoiPdfReport(ClientMonthReport):
                         self.para("Client", "label"),
                         c.name,
                         self.para("Package", "label"),
-                        f"{c.tier.capitalize()} ({money(c.package_value)} a month)",
+                        f"{c.tier.capitalize()} ({fmt.money(c.package_value)} a month)",
                     ],
                     [
                         self.para("Month", "label"),
@@ -91,11 +91,11 @@ class RoiPdfReport(ClientMonthReport):
         out.append(
             self.figure_boxes(
                 [
-                    ("Value created this month", money(cur.value), ""),
-                    ("Year-to-date ROI", percent(roi.ytd_roi), ""),
+                    ("Value created this month", fmt.money(cur.value), ""),
+                    ("Year-to-date ROI", fmt.percent(roi.ytd_roi), ""),
                     (
                         "Projected annual return",
-                        "—" if projection is None else money(projection),
+                        "—" if projection is None else fmt.money(projection),
                         "",
                     ),
                 ]
@@ -125,7 +125,7 @@ class RoiPdfReport(ClientMonthReport):
                     ],
                     [
                         "Labour cost equivalent",
-                        money(cur.time_savings_value),
+                        fmt.money(cur.time_savings_value),
                         f"hours × {fmt.money(roi.hourly_rate)} an hour",
                     ],
                 ],
@@ -145,7 +145,7 @@ class RoiPdfReport(ClientMonthReport):
                     ],
                     [
                         "Cost avoided",
-                        money(cur.error_prevention_value),
+                        fmt.money(cur.error_prevention_value),
                         f"errors × {fmt.money(roi.cost_per_error)} an error",
                     ],
                 ],
@@ -172,13 +172,13 @@ class RoiPdfReport(ClientMonthReport):
         rows = [
             [
                 REVENUE_LABELS.get(m, m),
-                money(cur.revenue.get(m, 0.0)),
-                f"× {fmt.percent(w, 0)} = {money(cur.revenue.get(m, 0.0) * w)}",
+                fmt.money(cur.revenue.get(m, 0.0)),
+                f"× {fmt.percent(w, 0)} = {fmt.money(cur.revenue.get(m, 0.0) * w)}",
             ]
             for m, w in roi.weights.items()
         ]
         rows.append(
-            ["Revenue attributed", money(cur.revenue_attribution), "sum of the weighted lines"]
+            ["Revenue attributed", fmt.money(cur.revenue_attribution), "sum of the weighted lines"]
         )
         out.append(
             self.table(["Revenue", "This month", "Weighted"], rows, (0.3, 0.2, 0.5), right=(1,))
@@ -197,12 +197,12 @@ class RoiPdfReport(ClientMonthReport):
             self.key_values(
                 [
                     ("Since", fmt.month(parse_month(roi.trend[0].month))),
-                    ("Total value created", money(cur.cumulative_value)),
+                    ("Total value created", fmt.money(cur.cumulative_value)),
                     (
                         "Total investment",
-                        f"{money(cur.cumulative_investment)} (fees {money(fees)} + system costs {money(costs)})",
+                        f"{fmt.money(cur.cumulative_investment)} (fees {fmt.money(fees)} + system costs {fmt.money(costs)})",
                     ),
-                    ("Current ROI", percent(cur.cumulative_roi)),
+                    ("Current ROI", fmt.percent(cur.cumulative_roi)),
                     ("Payback", f"{payback}; target: month {roi.payback_target_months}"),
                 ]
             )
@@ -242,10 +242,10 @@ class RoiPdfReport(ClientMonthReport):
                 [
                     [
                         fmt.month_short(parse_month(m.month)),
-                        money(m.value),
-                        money(m.investment),
-                        percent(m.roi),
-                        percent(m.cumulative_roi),
+                        fmt.money(m.value),
+                        fmt.money(m.investment),
+                        fmt.percent(m.roi),
+                        fmt.percent(m.cumulative_roi),
                     ]
                     for m in months
                 ],

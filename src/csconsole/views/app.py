@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def run_gui(cache_path: Path) -> int:
         return 1
     window = MainWindow(cache, catalog)
     window.show()
+    # The modules and widgets built so far live as long as the window: the collector need
+    # not walk them again on every full collection (each such walk holds the GIL, and so
+    # the window, for tens of milliseconds).
+    gc.freeze()
 
     def damaged(message: str) -> None:
         QMessageBox.critical(window, "csconsole", message)

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from csconsole import clock
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import fmt_value
+from csconsole.health.rules import fmt_value
 from csconsole.views.table_model import RIGHT, SORT_ROLE, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
 
@@ -419,9 +419,9 @@ class ImportDialog(QDialog):
         self._set_state("checking", f"Checking {Path(path).name}…")
 
         def work(_ctx: TaskContext) -> ImportReport:
-            from csconsole.imports import preview_file
+            from csconsole.usecases.imports import preview_sheet
 
-            return preview_file(
+            return preview_sheet(
                 cache, catalog, Path(path).expanduser(), client=client, month=month, today=today
             )
 
@@ -472,11 +472,13 @@ class ImportDialog(QDialog):
         self._set_state("importing", f"Importing {Path(path).name}…")
 
         def work(_ctx: TaskContext) -> ImportReport:
-            from csconsole.imports import import_file
+            from csconsole.usecases.imports import import_sheet
 
-            return import_file(
+            # Written, then the client's alerts raised, as a sync does for its clients.
+            imported = import_sheet(
                 cache, catalog, Path(path).expanduser(), client=client, month=month, today=today
             )
+            return imported.report
 
         def failed(message: str) -> None:
             said = "nothing was imported" in message.splitlines()[0].casefold()

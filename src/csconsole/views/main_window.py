@@ -1,4 +1,5 @@
-"""The main window: Portfolio and Client dashboard tabs, sync with progress, settings."""
+"""The main window: the tabs, sync and the demo with progress, imports and settings, and
+the portfolio, which it re-evaluates as the window's change notices say."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -30,24 +29,27 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole import __version__, clock
-from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.health import HealthEngine
+from csconsole.formatting import local_time
 from csconsole.models import Source
 from csconsole.portfolio import Portfolio, build_portfolio, last_sync, snapshot_portfolio
-from csconsole.sync import SyncSummary
-from csconsole.views.alerts_view import AlertsView
-from csconsole.views.dashboard_view import DashboardView
+from csconsole.usecases.demo import DemoLoaded, load_demo
+from csconsole.usecases.sync import SyncResult
+from csconsole.views.alerts.tab import AlertsView
+from csconsole.views.bus import KINDS, Bus, Change
+from csconsole.views.dashboard.tab import DashboardView
 from csconsole.views.files import FilePlaces
 from csconsole.views.freshness import sync_sentence, synced_text
 from csconsole.views.help_window import HelpWindow
 from csconsole.views.import_dialog import ImportDialog
+from csconsole.views.notices import Banner, WelcomePage
 from csconsole.views.opportunities.tab import OpportunitiesView
 from csconsole.views.portfolio_view import PortfolioView
-from csconsole.views.reviews_view import ReviewsView
+from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
+from csconsole.views.tab import TabServices
 from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import apply_theme, current_theme
 
@@ -63,57 +65,7 @@ FRESHNESS_TICK_MS = 20_000
 
 
 def describe_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-class WelcomePage(QWidget):
-    """Shown instead of empty grids when the cache has no clients yet."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        title = QLabel("<h2>No client data yet</h2>")
-        self.text = text = QLabel(
-            "csconsole works from a local copy of your clients' metrics. Load the demo data "
-            "to look around, or add your company's warehouse as a source and sync it."
-        )
-        text.setWordWrap(True)
-        self.demo_button = QPushButton("Load the &demo data")
-        self.source_button = QPushButton("&Add a data source…")
-        self.demo_button.setDefault(True)
-        layout = QVBoxLayout(self)
-        layout.addStretch()
-        for widget in (title, text, self.demo_button, self.source_button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        # A wrapped label centred in a layout is given its narrowest width and clipped;
-        # a fixed width lets it take the height its lines need.
-        text.setFixedWidth(480)
-        text.setMinimumHeight(text.heightForWidth(480))
-        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch()
-
-
-class Banner(QFrame):
-    """A dismissable message above the tabs, for problems that must not block the window."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setObjectName("banner")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("Dismiss")
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str) -> None:
-        self.text.setText(text)
-        self.show()
+    return "never" if moment is None else local_time(moment)
 
 
 class MainWindow(QMainWindow):
@@ -140,29 +92,29 @@ class MainWindow(QMainWindow):
         self.last_sync: datetime | None = None
         self.import_dialog: ImportDialog | None = None
         self.setWindowTitle("csconsole")
+        #: The one change notice: this window publishes after a sync, an import, the demo
+        #: and the settings, each tab after its own edits; every tab and the portfolio
+        #: decide for themselves what to reload.
+        self.bus = Bus(self)
+        self.bus.changed.connect(self._changed)
         self.sync = SyncController(
             self.runner, cache=cache, catalog=catalog, ask_password=self._ask_password, today=today
         )
 
         self.portfolio_view = PortfolioView()
-        self.dashboard_view = DashboardView(
-            cache=cache, catalog=catalog, runner=self.runner, today=today
+        tab_args = TabServices(
+            cache=cache, catalog=catalog, runner=self.runner, today=today, bus=self.bus
         )
+        self.dashboard_view = DashboardView(**tab_args)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.portfolio_view, "&Portfolio")
         self.tabs.addTab(self.dashboard_view, "Client &dashboard")
-        self.opportunities_view = OpportunitiesView(
-            cache=cache, catalog=catalog, runner=self.runner, today=today
-        )
+        self.opportunities_view = OpportunitiesView(**tab_args)
         self.tabs.addTab(self.opportunities_view, "&Opportunities")
-        self.opportunities_view.changed.connect(self._opportunities_changed)
-        self.alerts_view = AlertsView(cache=cache, catalog=catalog, runner=self.runner, today=today)
+        self.alerts_view = AlertsView(**tab_args)
         self.tabs.addTab(self.alerts_view, "&Alerts && responses")
-        self.alerts_view.responded.connect(self._alert_answered)
-        self.reviews_view = ReviewsView(
-            cache=cache, catalog=catalog, runner=self.runner, today=today
-        )
+        self.reviews_view = ReviewsView(**tab_args)
         self.tabs.addTab(self.reviews_view, "&Reviews")
         # File dialogs remember their last folder per kind across restarts.
         self.places = FilePlaces(self.qsettings)
@@ -302,7 +254,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self.find_client)
         self.help_action.triggered.connect(lambda: self.show_help(HelpWindow.GUIDE))
         self.shortcuts_action.triggered.connect(lambda: self.show_help(HelpWindow.SHORTCUTS))
-        self.refresh_action.triggered.connect(self.refresh)
+        self.refresh_action.triggered.connect(self.reload_all)
         self.theme_group.triggered.connect(lambda action: self.set_theme(str(action.data())))
         self.about_action.triggered.connect(self.show_about)
         self.welcome.demo_button.clicked.connect(self.load_demo)
@@ -381,6 +333,19 @@ class MainWindow(QMainWindow):
 
         self.runner.start("portfolio", work, on_success=shown, on_failure=self._error)
 
+    def _changed(self, change: Change) -> None:
+        """The portfolio's part of a change notice: new figures or bands re-evaluate the
+        clients named (every client when none are); alerts and opportunities change its
+        counts, never a status, so nothing is evaluated again."""
+        if change.about("data", "settings"):
+            self.refresh(None if change.clients is None else set(change.clients))
+        elif change.about("alerts", "opportunities"):
+            self.refresh(changed=set())
+
+    def reload_all(self) -> None:
+        """Read everything from the cache again (View > Reload from cache)."""
+        self.bus.publish(KINDS)
+
     def refresh(self, changed: set[str] | None = None) -> None:
         """Rebuild the portfolio from the cache, off the GUI thread: every client, or
         only the ``changed`` ones (client keys) when the portfolio shown is current."""
@@ -407,24 +372,16 @@ class MainWindow(QMainWindow):
             [(r.key, r.name) for r in portfolio.rows],
             default=portfolio.rows[0].key if portfolio.rows else None,  # the worst client
         )
-        self.alerts_view.reload()
-        self.opportunities_view.reload()
         self._show_last_sync()
         if not self._warmed_up:
+            # The start: the tabs read their lists once the portfolio shows (its read goes
+            # first); from then on they follow the change notices.
+            self.alerts_view.reload()
+            self.opportunities_view.reload()
             # The start skips pandas (the dashboards' charts and ROI need it); load it now,
             # off the GUI thread, so the first client opened does not wait for it.
             self._warmed_up = True
             self.runner.start("warm-up", lambda _ctx: importlib.import_module("pandas"))
-
-    def _alert_answered(self, client_key: str) -> None:
-        """An alert was answered: the portfolio's alert counts and the dashboard change."""
-        self.refresh(changed=set())  # no status changes
-        self.dashboard_view.clients_changed({client_key})
-
-    def _opportunities_changed(self, client_keys: set[str]) -> None:
-        """Opportunities changed: the portfolio's counts and those clients' pipelines."""
-        self.refresh(changed=set())  # no status changes
-        self.dashboard_view.clients_changed(client_keys)
 
     def _show_last_sync(self, extra: str | None = None) -> None:
         """Status bar: how long ago data was last synced, and what the latest sync did."""
@@ -485,20 +442,20 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button.hide()
 
-    def _sync_finished(self, summaries: list[SyncSummary]) -> None:
+    def _sync_finished(self, result: SyncResult) -> None:
         self._sync_idle()
-        failed = [s for s in summaries if s.status == "failed"]
-        changed = set().union(*(s.changed_clients for s in summaries)) if summaries else set()
-        if failed:
-            message = "; ".join(s.text() for s in failed)
+        summaries = result.summaries
+        if result.failed:
+            message = "; ".join(s.text() for s in result.failed)
             when = describe_time(self.last_sync)
             self.banner.show_message(
                 f"{message}. The console keeps showing the cached data (last good sync: {when})."
             )
         else:
             self.banner.hide()
-        if changed or any(s.pruned for s in summaries):
-            self._evaluate_and_refresh(changed)
+        if result.changed or result.pruned:
+            # The use case raised the changed clients' alerts already.
+            self.bus.publish({"data", "alerts"}, result.changed)
         previous = self.last_sync
         if any(s.status == "ok" for s in summaries):
             self.last_sync = self.now()  # until the cache's own record is read below
@@ -515,21 +472,6 @@ class MainWindow(QMainWindow):
         # portfolio rebuild (which happens only when something changed).
         self.runner.start("last-sync", lambda _ctx: last_sync(cache), on_success=done)
 
-    def _evaluate_and_refresh(self, changed: set[str]) -> None:
-        """A sync or an import changed these clients: their alerts, rows and dashboards."""
-        today = self.today
-
-        def work(_ctx: TaskContext) -> list[int]:
-            engine = HealthEngine(self.cache, self.catalog, today=today)
-            clients = [c for c in engine.clients() if c.key in changed]
-            return evaluate_alerts(engine, clients=clients)
-
-        def done(_raised: Any) -> None:
-            self.refresh(changed)
-            self.dashboard_view.clients_changed(changed)
-
-        self.runner.start("alerts", work, on_success=done, on_failure=self._error)
-
     def _sync_failed(self, message: str) -> None:
         self._sync_idle()
         self._show_last_sync()
@@ -538,32 +480,16 @@ class MainWindow(QMainWindow):
     def _sync_cancelled(self) -> None:
         self._sync_idle()
         self._show_last_sync("Sync cancelled; the batches already done are kept")
-        self.refresh()
+        self.bus.publish({"data"})  # which clients the kept batches touched is not known
 
     def load_demo(self) -> None:
-        from csconsole.demo import generate_demo
-        from csconsole.paths import demo_warehouse_path
-        from csconsole.sources import ensure_demo_source
-        from csconsole.sync import Syncer
+        """The demo use case in the background, with the sync's progress and Cancel."""
+        cache, catalog, today = self.cache, self.catalog, self.today
 
-        today = self.today
-
-        def work(ctx: TaskContext) -> list[SyncSummary]:
-            ctx.progress("Creating the demo warehouse…")
-            generate_demo(demo_warehouse_path(), catalog=self.catalog, today=today)
-            source = ensure_demo_source(self.cache)
-            summary = Syncer(
-                self.cache,
-                self.catalog,
-                today=today,
-                progress=ctx.progress,
-                cancel=ctx.cancel_event,
-            ).sync(source)
-            evaluate_alerts(HealthEngine(self.cache, self.catalog, today=today))
-            from csconsole.opportunities.demo import create_demo_opportunities
-
-            create_demo_opportunities(self.cache, self.catalog, today=today)
-            return [summary]
+        def work(ctx: TaskContext) -> DemoLoaded | None:
+            return load_demo(
+                cache, catalog, today=today, progress=ctx.progress, cancel=ctx.cancel_event
+            )
 
         self._sync_started()
         self.runner.start(
@@ -581,10 +507,10 @@ class MainWindow(QMainWindow):
         else:
             self.sync._on_progress(value)
 
-    def _demo_loaded(self, summaries: list[SyncSummary]) -> None:
+    def _demo_loaded(self, loaded: DemoLoaded) -> None:
         self._sync_idle()
-        self.refresh()
-        sentence = sync_sentence(summaries, previous=None, now=self.now())
+        self.bus.publish(KINDS)  # every client's figures, alerts and opportunities
+        sentence = sync_sentence([loaded.summary], previous=None, now=self.now())
         self._show_last_sync(sentence)
         self.statusBar().showMessage(sentence, 15_000)
 
@@ -609,10 +535,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _sheet_imported(self, report: ImportReport) -> None:
-        """Typed values change one client's figures: re-rate, then refresh what shows them."""
+        """Typed values change one client's figures (the use case raised its alerts)."""
         self.statusBar().showMessage(report.text().splitlines()[0], 15_000)
-        if report.inserted or report.updated or report.removed or report.notes_written:
-            self._evaluate_and_refresh({report.client_key})
+        if report.changed:
+            self.bus.publish({"data", "alerts"}, {report.client_key})
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
@@ -624,7 +550,7 @@ class MainWindow(QMainWindow):
         )
         if dialog.exec():
             self.set_theme(dialog.chosen_theme())
-            self.refresh()
+            self.bus.publish({"settings"})
 
     def show_help(self, page: int = 0) -> HelpWindow:
         """The user guide or the shortcuts list, in one window kept for the session."""

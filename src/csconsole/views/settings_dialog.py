@@ -300,7 +300,7 @@ class SettingsDialog(QDialog):
         return box
 
     def _current_bands(self) -> dict[str, Any]:
-        from csconsole.health import Bands
+        from csconsole.health.bands import Bands
 
         try:
             return Bands.load(self.settings.health_bands or {}).as_dict()
@@ -311,7 +311,7 @@ class SettingsDialog(QDialog):
         return str(self.theme.currentData())
 
     def accept(self) -> None:
-        from csconsole.health import Bands
+        from csconsole.health.bands import Bands
 
         overrides = {
             key: round(edit.value() / 100.0, 6) if key in PERCENT_BANDS else edit.value()

@@ -65,7 +65,7 @@ def upgrade() -> None:
 
 def _rerate(conn: sa.Connection) -> None:
     from csconsole.errors import KnownError
-    from csconsole.health import upgrade_evaluation
+    from csconsole.health.evaluation import upgrade_evaluation
     from csconsole.rollup import parse_month
 
     rows = conn.exec_driver_sql(

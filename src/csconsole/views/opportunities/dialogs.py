@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from csconsole.formatting import money, one_line
 from csconsole.opportunities.checks import Checked, raw_of, validate
 from csconsole.opportunities.context import Context
 from csconsole.opportunities.model import PRIORITIES, STATUSES, Opportunity
 from csconsole.opportunities.store import Change
-from csconsole.views.opportunities.table import money, one_line
 from csconsole.views.theme import error_colour
 
 
@@ -207,7 +207,7 @@ class OpportunityDialog(QDialog):
             self.roi_label.setText("—")
             self.upsell_label.setText("")
         else:
-            benefit = money(opp.annual_benefit) if opp.annual_benefit is not None else "—"
+            benefit = money(opp.annual_benefit, cents=False)
             roi = "—" if opp.roi is None else f"{opp.roi:,.0f} %"
             how = "computed" if opp.roi_computed else ("typed" if opp.roi is not None else "")
             self.roi_label.setText(

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -27,17 +26,16 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QToolBar,
     QVBoxLayout,
-    QWidget,
 )
 
 from csconsole import clock
-from csconsole.cache import Cache
-from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
+from csconsole.formatting import money, one_line
 from csconsole.opportunities.context import Context, load_context
 from csconsole.opportunities.files import ImportReport, export_rows, import_file
 from csconsole.opportunities.model import PRIORITIES, STATUSES, Opportunity
 from csconsole.opportunities.store import create, history, list_opportunities, remove, save
+from csconsole.views.bus import Change
 from csconsole.views.files import FilePlaces
 from csconsole.views.opportunities.dialogs import HistoryDialog, OpportunityDialog
 from csconsole.views.opportunities.table import (
@@ -52,36 +50,23 @@ from csconsole.views.opportunities.table import (
     OpportunityFilter,
     OpportunityModel,
     OpportunityTable,
-    money,
-    one_line,
 )
+from csconsole.views.tab import Tab, TabServices
 from csconsole.views.table_state import restore_table, save_table, setup_columns
-from csconsole.views.tasks import TaskContext, TaskRunner
+from csconsole.views.tasks import TaskContext
 
 # --- the tab -------------------------------------------------------------------------------
 
 
-class OpportunitiesView(QWidget):
+class OpportunitiesView(Tab):
     """The tab: toolbar, filters and search, the table, and the totals of the visible rows."""
 
     loaded = Signal()
-    #: The store changed for these client keys (the dashboard and portfolio refresh).
-    changed = Signal(object)
 
-    def __init__(
-        self,
-        *,
-        cache: Cache,
-        catalog: Catalog,
-        runner: TaskRunner,
-        today: date | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.cache = cache
-        self.catalog = catalog
-        self.runner = runner
-        self.today = today
+    def __init__(self, **services: Unpack[TabServices]) -> None:
+        # This tab's edits are published (the portfolio's counts and the clients'
+        # dashboards follow); a sync or the demo reloads it.
+        super().__init__(**services)
         self.ctx: Context | None = None
         self._select_after_load = ""
         #: Where the export and import dialogs start (the main window shares its places).
@@ -254,6 +239,10 @@ class OpportunitiesView(QWidget):
 
     # --- data ---------------------------------------------------------------------------
 
+    def on_change(self, change: Change) -> None:
+        if change.about("data", "opportunities", "settings"):
+            self.reload()
+
     def reload(self, *, select: str = "") -> None:
         """Reload every opportunity from the cache off the GUI thread."""
         self._select_after_load = select or self._select_after_load or (self.selected_id() or "")
@@ -338,7 +327,8 @@ class OpportunitiesView(QWidget):
         upsell = sum(o.upsell for o in rows)
         self.totals.setText(
             f"{len(rows)} of {self.model.rowCount()} opportunities · investment "
-            f"{money(investment) or '$0'} · expected annual benefit {money(benefit) or '$0'} · "
+            f"{money(investment, cents=False)} · expected annual benefit "
+            f"{money(benefit, cents=False)} · "
             f"{overdue} overdue for review · {upsell} upsell"
         )
 
@@ -398,7 +388,7 @@ class OpportunitiesView(QWidget):
         if opp_id:
             self.show_notice(f"Added {opp_id}.")
             self.reload(select=opp_id)
-            self.changed.emit({opp.client_key})
+            self.publish({"opportunities"}, {opp.client_key})
         return opp_id
 
     def edit_selected(self) -> None:
@@ -414,7 +404,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: save(self.cache, edited)) is not None:
             self.show_notice(f"Saved {opp.id}.")
             self.reload(select=opp.id)
-            self.changed.emit({opp.client_key, edited.client_key})
+            self.publish({"opportunities"}, {opp.client_key, edited.client_key})
 
     def duplicate_selected(self) -> None:
         opp = self.selected()
@@ -444,7 +434,7 @@ class OpportunitiesView(QWidget):
         if self._write(lambda: remove(self.cache, opp.id)) is not None:
             self.show_notice(f"Deleted {opp.id}.")
             self.reload()
-            self.changed.emit({opp.client_key})
+            self.publish({"opportunities"}, {opp.client_key})
 
     def _write(self, fn: Callable[[], Any]) -> Any:
         """A short write transaction on the GUI thread; a known failure becomes a notice."""
@@ -515,7 +505,7 @@ class OpportunitiesView(QWidget):
         def done(report: ImportReport) -> None:
             self.show_notice(report.text())
             self.reload()
-            self.changed.emit(set(ctx.clients))
+            self.publish({"opportunities"}, set(ctx.clients))
 
         def failed(message: str) -> None:
             # The first bad line up front; the whole message in the tooltip.

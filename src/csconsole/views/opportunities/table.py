@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QTableView
 
 from csconsole import clock
+from csconsole.formatting import money, one_line
 from csconsole.opportunities.model import STATUSES, Opportunity
 from csconsole.views.table_model import RIGHT, SORT_ROLE, Index, RowsModel
 
@@ -35,15 +36,6 @@ DEFAULT_HIDDEN = (C_CATEGORY, C_CURRENT, C_IMPROVEMENT)
 SHRINKABLE = (C_CLIENT, C_CATEGORY, C_AREA, C_CURRENT, C_IMPROVEMENT, C_BENEFIT, C_PACKAGE, C_OWNER)
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATUS_ORDER = {s: i for i, s in enumerate(STATUSES)}
-
-
-def one_line(text: str, limit: int = CELL_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def money(value: float | None) -> str:
-    return "" if value is None else f"${value:,.0f}"
 
 
 class OpportunityModel(RowsModel):
@@ -103,15 +95,15 @@ class OpportunityModel(RowsModel):
         if column == C_CATEGORY:
             return self.category_labels.get(opp.category, opp.category)
         if column == C_AREA:
-            return one_line(opp.area)
+            return one_line(opp.area, CELL_CHARS)
         if column == C_CURRENT:
-            return one_line(opp.current_state)
+            return one_line(opp.current_state, CELL_CHARS)
         if column == C_IMPROVEMENT:
-            return one_line(opp.improvement)
+            return one_line(opp.improvement, CELL_CHARS)
         if column == C_BENEFIT:
-            return one_line(opp.benefit)
+            return one_line(opp.benefit, CELL_CHARS)
         if column == C_INVESTMENT:
-            return money(opp.investment)
+            return "" if opp.investment is None else money(opp.investment, cents=False)
         if column == C_TIMELINE:
             return "" if opp.timeline_weeks is None else f"{opp.timeline_weeks} wk"
         if column == C_ROI:
@@ -126,7 +118,7 @@ class OpportunityModel(RowsModel):
         if column == C_STATUS:
             return opp.status.capitalize()
         if column == C_OWNER:
-            return one_line(opp.owner)
+            return one_line(opp.owner, CELL_CHARS)
         if opp.next_review is None:
             return ""
         return ("⚠ " if self._overdue[row] else "") + opp.next_review.isoformat()
@@ -154,13 +146,13 @@ class OpportunityModel(RowsModel):
                     C_IMPROVEMENT: opp.improvement, C_BENEFIT: opp.benefit,
                     C_OWNER: opp.owner}[column]  # fmt: skip
             if column == C_BENEFIT and opp.annual_benefit is not None:
-                text += f"\nExpected annual benefit: {money(opp.annual_benefit)}"
+                text += f"\nExpected annual benefit: {money(opp.annual_benefit, cents=False)}"
             return (text[:TIP_CHARS] + "…" if len(text) > TIP_CHARS else text) or None
         if column == C_ROI and opp.roi is not None:
             if opp.roi_computed:
                 return (
-                    f"(annual benefit {money(opp.annual_benefit)} − investment "
-                    f"{money(opp.investment)}) ÷ investment"
+                    f"(annual benefit {money(opp.annual_benefit, cents=False)} − investment "
+                    f"{money(opp.investment, cents=False)}) ÷ investment"
                 )
             return "Typed: the benefit or the investment is not a number"
         if column == C_PACKAGE and opp.upsell:

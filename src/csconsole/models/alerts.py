@@ -1,37 +1,15 @@
-"""Local data the console computes or the user types: a sync never writes or deletes it.
-
-Status history keeps each client-month's status with the inputs it used (values,
-targets, bands), so a later change of targets or bands never rewrites the past.
-Alerts and their checklists are the user's work and must survive every sync.
+"""Alerts and their checklists: local data, the user's work, which a sync never writes
+or deletes and which must survive every sync.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csconsole.models.base import Base, UTCDateTime
-
-
-class StatusHistory(Base):
-    """One client's status for one month, with everything needed to explain it later."""
-
-    __tablename__ = "status_history"
-    __table_args__ = (
-        UniqueConstraint("client_id", "month"),
-        Index("ix_status_history_month", "month", "client_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    status: Mapped[str] = mapped_column(String(8))
-    rating: Mapped[float | None] = mapped_column(Float)
-    complete: Mapped[bool] = mapped_column(default=False)
-    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    evaluation_json: Mapped[str] = mapped_column(Text)
 
 
 class Alert(Base):

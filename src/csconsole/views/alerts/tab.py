@@ -4,45 +4,31 @@ Selecting an alert shows its protocol (due time, who is assigned, the checklist,
 per alert in the cache) and the letter drafted from the status's template. The user
 edits the draft in place; edits are kept per alert for the session, so moving between
 alerts loses nothing. Copy, mailto and ``.eml`` hand the draft over; the console never
-sends mail. Recording the response closes the alert and emits :attr:`AlertsView.responded`.
+sends mail. Recording the response closes the alert and says so on the window's bus.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
-from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
-    QSettings,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -51,9 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csconsole.alerts import AlertView, list_alerts, respond, tick
-from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.alerts import AlertView, list_alerts
 from csconsole.emails import (
     Draft,
     MailtoTooLong,
@@ -64,156 +48,38 @@ from csconsole.emails import (
     write_eml,
 )
 from csconsole.errors import KnownError
-from csconsole.health import RANK
+from csconsole.formatting import local_time
 from csconsole.settings import Settings
+from csconsole.usecases.alerts import record_response, response_note, tick_action
+from csconsole.views.alerts import draft as draft_parts
+from csconsole.views.alerts.draft import DraftBox
+from csconsole.views.alerts.model import (
+    C_ASSIGNED,
+    C_CLIENT,
+    C_LEFT,
+    C_RAISED,
+    C_STATUS,
+    C_WHY,
+    AlertsModel,
+    AlertsProxy,
+)
+from csconsole.views.alerts.protocol import ProtocolBox, due_text
+from csconsole.views.bus import Change
 from csconsole.views.files import FilePlaces, open_path
-from csconsole.views.table_model import ID_ROLE, SORT_ROLE, Index, RowsModel, status_colour
+from csconsole.views.tab import Tab, TabServices
+from csconsole.views.table_model import ID_ROLE
 from csconsole.views.table_state import restore_table, save_table, setup_columns
-from csconsole.views.tasks import TaskContext, TaskRunner
-from csconsole.views.theme import status_colours, status_label
+from csconsole.views.tasks import TaskContext
 
 #: How often the time-left column counts down.
 TICK_MS = 30_000
-
-COLUMNS = ("Time left", "Client", "Status", "Why", "Assigned to", "Raised")
-C_LEFT, C_CLIENT, C_STATUS, C_WHY, C_ASSIGNED, C_RAISED = range(len(COLUMNS))
-
 #: What the user did, as the engine records it.
 RESPONSE_CHOICES = (("Email sent", "email"), ("Call held", "call"), ("Note", "note"))
 
 
-def local(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def duration(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
-
-
-def time_left_text(alert: AlertView, now: datetime) -> str:
-    if alert.closed_at is not None:
-        return f"Answered {local(alert.closed_at)}"
-    seconds = alert.time_left(now).total_seconds()
-    if seconds < 0:
-        return f"Overdue by {duration(seconds)}"
-    return f"{duration(seconds)} left"
-
-
-class AlertsModel(RowsModel):
-    """Alerts as rows; the time-left column counts down with :meth:`set_now`."""
-
-    columns = COLUMNS
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.now = datetime.now(UTC)
-
-    def set_alerts(self, alerts: list[AlertView], now: datetime) -> None:
-        self.beginResetModel()
-        self._rows = list(alerts)
-        self.now = now
-        self.endResetModel()
-
-    def set_now(self, now: datetime) -> None:
-        self.now = now
-        if self._rows:
-            self.dataChanged.emit(self.index(0, C_LEFT), self.index(len(self._rows) - 1, C_LEFT))
-
-    def alert(self, row: int) -> AlertView:
-        return self.row_at(row)
-
-    def find(self, alert_id: int) -> AlertView | None:
-        return next((a for a in self._rows if a.id == alert_id), None)
-
-    def update(self, alert: AlertView) -> None:
-        for row, old in enumerate(self._rows):
-            if old.id == alert.id:
-                self._rows[row] = alert
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-                return
-
-    def item_id(self, alert: AlertView) -> int:
-        return alert.id
-
-    def role_data(self, alert: AlertView, _row: int, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ToolTipRole and column in (C_WHY, C_STATUS):
-            return "\n".join(alert.reasons)
-        if column == C_STATUS:
-            return status_colour(alert.status, role)
-        if column == C_LEFT and alert.overdue(self.now):
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return status_colours("red")[1]
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-        return None
-
-    def display(self, alert: AlertView, _row: int, column: int) -> str:
-        if column == C_LEFT:
-            return time_left_text(alert, self.now)
-        if column == C_CLIENT:
-            return f"{alert.client_name} ({alert.client_key})"
-        if column == C_STATUS:
-            return status_label(alert.status)
-        if column == C_WHY:
-            more = len(alert.reasons) - 1
-            first = alert.reasons[0] if alert.reasons else ""
-            return first + (f" (+{more} more)" if more > 0 else "")
-        if column == C_ASSIGNED:
-            return alert.assigned_to
-        return local(alert.raised_at)
-
-    def sort_key(self, alert: AlertView, column: int) -> Any:
-        if column == C_LEFT:
-            # open alerts by due time (so overdue ones first), then answered ones, newest first
-            if alert.closed_at is None:
-                return alert.due_at.timestamp()
-            return 1e11 - alert.closed_at.timestamp()
-        if column == C_STATUS:
-            return -RANK.get(alert.status, 0)
-        if column == C_RAISED:
-            return alert.raised_at.timestamp()
-        return self.display(alert, 0, column).casefold()
-
-
-class AlertsProxy(QSortFilterProxyModel):
-    """Sorts by the model's sort keys; hides answered alerts unless asked."""
-
-    def __init__(self, model: AlertsModel) -> None:
-        super().__init__()
-        self.setSourceModel(model)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-        self.show_closed = False
-
-    def set_show_closed(self, show: bool) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and later
-            self.beginFilterChange()
-            self.show_closed = show
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.show_closed = show
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, AlertsModel)
-        return self.show_closed or model.alert(source_row).closed_at is None
-
-
-class AlertsView(QWidget):
+class AlertsView(Tab):
     """Open alerts above; the selected alert's protocol, response and draft below."""
 
-    #: The key of a client whose alert was answered (the portfolio and dashboard refresh).
-    responded = Signal(str)
     #: Alerts were (re)loaded from the cache.
     loaded = Signal()
     #: The draft of the selected alert is shown (its id).
@@ -222,21 +88,13 @@ class AlertsView(QWidget):
     def __init__(
         self,
         *,
-        cache: Cache,
-        catalog: Catalog,
-        runner: TaskRunner,
-        today: date | None = None,
         templates: Templates | None = None,
         now: Callable[[], datetime] | None = None,
-        parent: QWidget | None = None,
+        **services: Unpack[TabServices],
     ) -> None:
-        super().__init__(parent)
-        self.cache = cache
-        self.catalog = catalog
-        self.runner = runner
+        super().__init__(**services)
         #: Where the .eml dialog starts (the main window shares its remembered places).
         self.places = FilePlaces()
-        self.today = today
         self.templates = templates or Templates()
         self._now = now
         self.current_id: int | None = None
@@ -300,28 +158,10 @@ class AlertsView(QWidget):
         setup_columns(self.table)  # "Why" stretches: the columns fit without shrinking
 
         # protocol: heading, due time, assigned to, reasons, checklist
-        self.heading = QLabel()
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.heading.setWordWrap(True)
-        self.due = QLabel()
-        self.assigned = QLabel()
-        self.assigned.setWordWrap(True)
-        self.reasons = QLabel()
-        self.reasons.setWordWrap(True)
-        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.checklist = QListWidget()
-        self.checklist.setAccessibleName("Action checklist")
-        self.checklist.setMinimumHeight(60)
-        protocol_box = QGroupBox("Protocol")
-        form = QFormLayout()
-        form.addRow("Respond:", self.due)
-        form.addRow("Assigned to:", self.assigned)
-        form.addRow("Why:", self.reasons)
-        protocol_layout = QVBoxLayout(protocol_box)
-        protocol_layout.addWidget(self.heading)
-        protocol_layout.addLayout(form)
-        protocol_layout.addWidget(QLabel("Actions:"))
-        protocol_layout.addWidget(self.checklist, 1)
+        self.protocol = protocol_box = ProtocolBox()
+        self.heading, self.due = protocol_box.heading, protocol_box.due
+        self.assigned, self.reasons = protocol_box.assigned, protocol_box.reasons
+        self.checklist = protocol_box.checklist
 
         # the response
         self.kind = QComboBox()
@@ -356,40 +196,11 @@ class AlertsView(QWidget):
         left_layout.addWidget(self.response_box)
 
         # the draft
-        self.to = QLabel()
-        self.to.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subject = QLineEdit()
-        self.subject.setAccessibleName("Subject")
-        self.body = QPlainTextEdit()
-        self.body.setAccessibleName("Body")
-        self.body.setTabChangesFocus(True)
-        self.draft_state = QLabel()
-        self.draft_state.setWordWrap(True)
-        self.draft_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.copy_button = QPushButton("&Copy")
-        self.copy_button.setToolTip("Copy recipient, subject and body to the clipboard")
-        self.mail_button = QPushButton("Open in &mail program")
-        self.save_button = QPushButton("&Save .eml…")
-        self.save_button.setToolTip("Save as a draft that Outlook, Thunderbird and Apple Mail open")
-        self.reset_button = QPushButton("Redo from t&emplate")
-        self.reset_button.setToolTip("Drop your edits and draft again from the current template")
-        draft_box = QGroupBox("Email draft")
-        self.to.setMinimumWidth(1)  # a long address must not widen the window
-        to_row = QHBoxLayout()
-        to_row.addWidget(self.to, 1)
-        to_row.addWidget(self.reset_button)
-        draft_form = QFormLayout()
-        draft_form.addRow("To:", to_row)
-        draft_form.addRow("Subject:", self.subject)
-        buttons = QHBoxLayout()
-        for button in (self.copy_button, self.mail_button, self.save_button):
-            buttons.addWidget(button)
-        buttons.addStretch()
-        draft_layout = QVBoxLayout(draft_box)
-        draft_layout.addLayout(draft_form)
-        draft_layout.addWidget(self.body, 1)
-        draft_layout.addWidget(self.draft_state)
-        draft_layout.addLayout(buttons)
+        self.draft_box = draft_box = DraftBox()
+        self.to, self.subject, self.body = draft_box.to, draft_box.subject, draft_box.body
+        self.draft_state = draft_box.state
+        self.copy_button, self.mail_button = draft_box.copy_button, draft_box.mail_button
+        self.save_button, self.reset_button = draft_box.save_button, draft_box.reset_button
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(left)
@@ -426,6 +237,11 @@ class AlertsView(QWidget):
         self.record_button.clicked.connect(self.record_response)
 
     # --- alerts ------------------------------------------------------------------
+
+    def on_change(self, change: Change) -> None:
+        """Alerts raised by a sync, an import or the demo, or answered elsewhere."""
+        if change.about("data", "alerts", "settings"):
+            self.reload()
 
     def reload(self) -> None:
         """Read the alerts from the cache, off the GUI thread; the selection is kept."""
@@ -485,7 +301,7 @@ class AlertsView(QWidget):
         self._update_summary()
         alert = self.current_alert()
         if alert is not None:
-            self.due.setText(self._due_text(alert))
+            self.due.setText(due_text(alert, self.model.now))
 
     def current_alert(self) -> AlertView | None:
         return None if self.current_id is None else self.model.find(self.current_id)
@@ -502,52 +318,21 @@ class AlertsView(QWidget):
 
     # --- the selected alert -----------------------------------------------------
 
-    def _due_text(self, alert: AlertView) -> str:
-        hours = (alert.due_at - alert.raised_at).total_seconds() / 3600
-        within = f"within {hours:g} h, by {local(alert.due_at)}"
-        return f"{within} — {time_left_text(alert, self.model.now).lower()}"
-
     def _show_alert(self, alert: AlertView | None) -> None:
         self.current_id = None if alert is None else alert.id
         self._filling = True
         try:
             self.details.setEnabled(alert is not None)
-            self.checklist.clear()
+            self.protocol.show_alert(alert, self.model.now)
             if alert is None:
-                self.heading.setText("<i>Select an alert to see its protocol and draft.</i>")
-                for label in (self.due, self.assigned, self.reasons, self.to, self.draft_state):
-                    label.clear()
-                self.subject.clear()
-                self.body.clear()
                 self.response_state.clear()
+                self.draft_box.clear()
                 return
-            was = f", was {alert.previous_status}" if alert.previous_status else ""
-            self.heading.setText(
-                f"<b>{status_label(alert.status)}</b> — <b>{alert.client_name}</b> "
-                f"({alert.client_key}), {alert.month}{was}; raised {local(alert.raised_at)}"
-            )
-            self.due.setText(self._due_text(alert))
-            self.assigned.setText(alert.assigned_to)
-            self.reasons.setText("\n".join(f"• {r}" for r in alert.reasons))
-            for item in alert.checklist:
-                widget_item = QListWidgetItem(f"{item.position}. {item.text}")
-                widget_item.setData(Qt.ItemDataRole.UserRole, item.position)
-                widget_item.setFlags(
-                    Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
-                    if alert.closed_at is None
-                    else Qt.ItemFlag.ItemIsUserCheckable
-                )
-                widget_item.setCheckState(
-                    Qt.CheckState.Checked if item.done else Qt.CheckState.Unchecked
-                )
-                if item.ticked_at:
-                    widget_item.setToolTip(f"Done {local(item.ticked_at)}")
-                self.checklist.addItem(widget_item)
             answered = alert.closed_at is not None
             for widget in (self.kind, self.note, self.record_button):
                 widget.setEnabled(not answered)
             self.response_state.setText(
-                f"Answered {local(alert.closed_at)} — {alert.response_kind}: {alert.response_note}"
+                f"Answered {local_time(alert.closed_at)} — {alert.response_kind}: {alert.response_note}"
                 if alert.closed_at
                 else "Recording the response closes the alert."
             )
@@ -563,7 +348,7 @@ class AlertsView(QWidget):
             self.subject.clear()
             self.body.clear()
             self.draft_state.setText("Drafting from the template…")
-            self._set_draft_enabled(False)
+            self.draft_box.set_editable(False)
             self._render(alert)
             return
         subject, body = self.edits.get(alert.id, (draft.subject, draft.body))
@@ -578,19 +363,8 @@ class AlertsView(QWidget):
                 else ""
             )
         )
-        self._set_draft_enabled(True)
+        self.draft_box.set_editable(True)
         self.draft_shown.emit(alert.id)
-
-    def _set_draft_enabled(self, enabled: bool) -> None:
-        for widget in (
-            self.subject,
-            self.body,
-            self.copy_button,
-            self.mail_button,
-            self.save_button,
-            self.reset_button,
-        ):
-            widget.setEnabled(enabled)
 
     def _render(self, alert: AlertView) -> None:
         today, templates = self.today, self.templates
@@ -659,39 +433,35 @@ class AlertsView(QWidget):
             return
         position = int(item.data(Qt.ItemDataRole.UserRole))
         done = item.checkState() == Qt.CheckState.Checked
-        now = self.now()
         try:
-            tick(self.cache, alert.id, position=position, done=done, now=now)
+            ticked = tick_action(self.cache, alert.id, position=position, done=done, now=self.now())
         except KnownError as exc:
             self._show_problem(str(exc))
             return
-        checklist = tuple(
-            replace(c, done=done, ticked_at=now if done else None) if c.position == position else c
-            for c in alert.checklist
-        )
-        self.model.update(replace(alert, checklist=checklist))
+        # Nothing else shows a checklist: the tick is not published.
+        self.model.update(alert.with_item(ticked))
 
     def record_response(self) -> None:
         alert = self.current_alert()
         if alert is None or alert.closed_at is not None:
             return
         kind = str(self.kind.currentData())
-        note = self.note.text().strip()
-        if not note and kind == "email":
-            note = f"Sent: {self.subject.text().strip() or 'the drafted email'}"
-        if not note:
+        note, subject = self.note.text(), self.subject.text()
+        if not response_note(kind=kind, note=note, draft_subject=subject):
             self.response_state.setText("Say in a few words what was done, then record it.")
             self.note.setFocus()
             return
         try:
-            respond(self.cache, alert.id, note=note, kind=kind, now=self.now())
+            record_response(
+                self.cache, alert.id, kind=kind, note=note, draft_subject=subject, now=self.now()
+            )
         except KnownError as exc:
             self.response_state.setText(str(exc))
             return
         self.response_state.setText("Answered; the alert is closed.")
         self.current_id = None
-        self.responded.emit(alert.client_key)
         self.reload()
+        self.publish({"alerts"}, {alert.client_key})
 
     # --- handing the draft over --------------------------------------------------
 
@@ -725,16 +495,8 @@ class AlertsView(QWidget):
             )
 
     def ask_too_long(self, text: str) -> str:
-        """Ask what to do with a draft too long for a mail link: "save", "copy" or ""."""
-        box = QMessageBox(self)
-        box.setWindowTitle("Draft too long for a mail link")
-        box.setText(text)
-        save = box.addButton("Save .eml…", QMessageBox.ButtonRole.AcceptRole)
-        copy = box.addButton("Copy", QMessageBox.ButtonRole.ActionRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        return "save" if clicked is save else "copy" if clicked is copy else ""
+        """Ask what to do with a draft too long for a mail link (tests answer it)."""
+        return draft_parts.ask_too_long(self, text)
 
     def save_eml(self, path: str | None = None) -> Path | None:
         draft = self.current_draft()
@@ -751,9 +513,7 @@ class AlertsView(QWidget):
             if not path:
                 return None
             self.places.remember("email", path)
-        target = Path(path)
-        if target.suffix.lower() != ".eml":
-            target = target.with_name(target.name + ".eml")
+        target = draft_parts.eml_path(path)
         try:
             write_eml(draft, target)
         except KnownError as exc:
@@ -784,4 +544,4 @@ class AlertsView(QWidget):
         open_path(self, folder, what="templates folder")
 
 
-__all__ = ["AlertsModel", "AlertsProxy", "AlertsView"]
+__all__ = ["AlertsView"]

@@ -13,100 +13,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Unpack
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QProgressDialog,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from csconsole import clock, wording
-from csconsole import formatting as fmt
-from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole import clock
 from csconsole.errors import KnownError
-from csconsole.health import MARKS, TREND_ARROWS, HealthEngine, fmt_value
-from csconsole.reviews import (
-    FEASIBILITY,
-    SECTIONS,
-    ActionItem,
-    FeatureRequest,
-    Review,
-    ReviewFacts,
-    describe_edited,
-    gather_facts,
-    left_out,
-    load_review,
-    parse_due,
-    save_review,
-)
+from csconsole.health.engine import open_engine
+from csconsole.reviews import Review, ReviewFacts, describe_edited, left_out, save_review
 from csconsole.rollup import month_index, month_label, parse_month
+from csconsole.usecases.reviews import ExportProgress, export_report, export_reports, open_review
+from csconsole.views.bus import Change
 from csconsole.views.files import FilePlaces, open_path
-from csconsole.views.table_state import restore_table, save_table, setup_columns
-from csconsole.views.tasks import TaskContext, TaskRunner
-from csconsole.views.theme import status_colours, status_label
+from csconsole.views.reviews.figures import FiguresPanel
+from csconsole.views.reviews.form import ReviewForm
+from csconsole.views.tab import Tab, TabServices
+from csconsole.views.table_state import restore_table, save_table
+from csconsole.views.tasks import TaskContext
 
 #: Milliseconds after the last keystroke before the review is saved.
 SAVE_DELAY_MS = 400
 MONTHS_OFFERED = 24
-#: Widest the figures' Group and Status columns get, in pixels (the rest is the metric's).
-FIGURE_COLUMN_CAPS = {0: 120, 4: 150}
-#: Sections shown in the executive summary box (the rest are in "Narrative").
-SUMMARY_KEYS = ("key_achievement", "primary_focus", "expansion_readiness", "referral_potential")
 
 
-def _row_values(table: QTableWidget, row: int) -> list[Any]:
-    """A row's cells: text, or True/False for a check box."""
-    values: list[Any] = []
-    for col in range(table.columnCount()):
-        item = table.item(row, col)
-        if item is None:
-            values.append("")
-        elif item.data(Qt.ItemDataRole.CheckStateRole) is not None:  # the Done box
-            values.append(item.checkState() == Qt.CheckState.Checked)
-        else:
-            values.append(item.text())
-    return values
-
-
-class RemoveRow(QUndoCommand):
-    """Removing a row of an editable list, undone by putting it back where it was."""
-
-    def __init__(self, view: ReviewsView, table: QTableWidget, row: int) -> None:
-        super().__init__(f"Remove row {row + 1}")
-        self.view, self.table, self.row = view, table, row
-        self.values = _row_values(table, row)
-
-    def redo(self) -> None:
-        self.table.removeRow(self.row)
-        self.view._edited()
-
-    def undo(self) -> None:
-        self.view._add_row(self.table, self.values, at=self.row)
-
-
-class ReviewsView(QWidget):
+class ReviewsView(Tab):
     """Client and month pickers, the figures, the narrative form and the export buttons."""
 
     #: The review was saved (client key, month).
@@ -118,27 +63,14 @@ class ReviewsView(QWidget):
     #: The user chose a client-month here (client key, month): the dashboard follows.
     chosen = Signal(str, str)
 
-    def __init__(
-        self,
-        *,
-        cache: Cache,
-        catalog: Catalog,
-        runner: TaskRunner,
-        today: date | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.cache = cache
-        self.catalog = catalog
-        self.runner = runner
-        self.today = today
+    def __init__(self, **services: Unpack[TabServices]) -> None:
+        # A saved review is published; new figures for the client-month shown reload it
+        # (now, or when the tab is next shown).
+        super().__init__(**services)
+        self._stale = False
         self.facts: ReviewFacts | None = None
         self.review: Review | None = None
-        self._loading = False
         self._dirty = False
-        self._new_row: tuple[QTableWidget, int] | None = None
-        #: Rows removed from the action items and feature requests, for Ctrl+Z.
-        self.undo_stack = QUndoStack(self)
         # Dialogs are attributes so tests can answer them without a modal loop.
         self.ask_save_path: Callable[[str], str | None] = self._ask_save_path
         self.ask_folder: Callable[[], str | None] = self._ask_folder
@@ -185,86 +117,28 @@ class ReviewsView(QWidget):
         top.addWidget(self.export_all_button)
         top.addWidget(self.export_all_roi_button)
 
-        # Left: the figures (read-only).
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("reviewStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
-        # Sections with nothing to print are left out of the PDF; say which, as they change.
-        self.left_out_label = QLabel("")
-        self.left_out_label.setObjectName("leftOutLabel")
-        self.left_out_label.setWordWrap(True)
-        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.figures = QTableWidget(0, 5)
-        self.figures.setHorizontalHeaderLabels(["Group", "Metric", "This month", "Target", "Status"])  # fmt: skip
-        self.figures.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.figures.verticalHeader().setVisible(False)
-        self.figures.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        setup_columns(self.figures)
+        # Left: the figures (read-only); right: the narrative form.
+        self.panel = FiguresPanel()
+        self.status_label, self.summary_label = self.panel.status_label, self.panel.summary_label
+        self.left_out_label, self.figures = self.panel.left_out_label, self.panel.figures
         left = QWidget()
         left_col = QVBoxLayout(left)
         left_col.setContentsMargins(0, 0, 0, 0)
         left_col.addWidget(self.edited_label)
-        left_col.addWidget(self.status_label)
-        left_col.addWidget(self.summary_label)
-        left_col.addWidget(self.left_out_label)
-        left_col.addWidget(self.figures, 1)
-
-        # Right: the narrative form.
-        self.fields: dict[str, QPlainTextEdit | QLineEdit | QComboBox] = {}
-        form_host = QWidget()
-        form_col = QVBoxLayout(form_host)
-        summary_box = QGroupBox("Executive summary")
-        summary_form = QFormLayout(summary_box)
-        narrative_box = QGroupBox("Narrative")
-        narrative_col = QVBoxLayout(narrative_box)
-        for section in SECTIONS:
-            widget: QPlainTextEdit | QLineEdit | QComboBox
-            if section.kind == "choice":
-                widget = QComboBox()
-                widget.addItems(["", *section.choices])
-                widget.currentTextChanged.connect(self._edited)
-            elif section.kind == "line":
-                widget = QLineEdit()
-                widget.setPlaceholderText(section.hint)
-                widget.textEdited.connect(self._edited)
-            else:
-                widget = QPlainTextEdit()
-                widget.setPlaceholderText(section.hint)
-                widget.setTabChangesFocus(True)
-                widget.setMinimumHeight(70)
-                widget.textChanged.connect(self._edited)
-            widget.setObjectName(f"section_{section.key}")
-            widget.setAccessibleName(section.title)
-            self.fields[section.key] = widget
-            if section.key in SUMMARY_KEYS:
-                summary_form.addRow(section.title, widget)
-            else:
-                narrative_col.addWidget(QLabel(f"<b>{section.title}</b>"))
-                narrative_col.addWidget(widget)
-        self.request_table = self._table(["Request", "Feasibility", "Timeline or alternative"])
-        self.action_table = self._table(["Task", "Owner", "Due", "Done"])
-        requests_box, self.add_request_button, self.remove_request_button = self._table_box(
-            "Feature requests", self.request_table
+        left_col.addWidget(self.panel, 1)
+        self.form = form = ReviewForm()
+        form.edited.connect(self._edited)
+        self.fields, self.undo_stack = form.fields, form.undo_stack
+        self.request_table, self.action_table = form.request_table, form.action_table
+        self.add_request_button, self.add_action_button = (
+            form.add_request_button,
+            form.add_action_button,
         )
-        actions_box, self.add_action_button, self.remove_action_button = self._table_box(
-            "Action items", self.action_table
-        )
-        self.add_request_button.clicked.connect(
-            lambda: self.add_and_edit(self.request_table, ["", "", ""])
-        )
-        self.add_action_button.clicked.connect(lambda: self.add_and_edit(self.action_table, ["", "", "", False]))  # fmt: skip
-        self.remove_request_button.clicked.connect(lambda: self._remove_row(self.request_table))
-        self.remove_action_button.clicked.connect(lambda: self._remove_row(self.action_table))
-        form_col.addWidget(summary_box)
-        form_col.addWidget(actions_box)
-        form_col.addWidget(narrative_box)
-        form_col.addWidget(requests_box)
-        form_col.addStretch(1)
+        self.remove_request_button = form.remove_request_button
+        self.remove_action_button = form.remove_action_button
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(form_host)
+        scroll.setWidget(form)
 
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -301,6 +175,7 @@ class ReviewsView(QWidget):
             app.aboutToQuit.connect(self.save_now)
         self._set_enabled(False)
         self._clients: list[tuple[str, str, int]] = []
+        self._clients_stale = False
         self._wanted: tuple[str, str] | None = None
         self._wanted_month = ""
         self._following = False
@@ -308,84 +183,10 @@ class ReviewsView(QWidget):
     def _show_error(self, text: str) -> None:
         QMessageBox.warning(self, "Reviews", text)
 
-    # --- widgets ------------------------------------------------------------------
-
-    def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers))
-        table.setHorizontalHeaderLabels(headers)
-        table.verticalHeader().setVisible(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, title in enumerate(headers[1:], start=1):  # each title whole
-            header.resizeSection(column, max(header.sectionSize(column), header.fontMetrics().horizontalAdvance(title) + 24))  # fmt: skip
-        table.setMinimumHeight(110)
-        table.itemChanged.connect(self._edited)
-        table.itemDelegate().closeEditor.connect(lambda _e, hint, t=table: self._editor_closed(t, hint))  # fmt: skip
-        remove = QAction("Remove row", table)
-        remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not while typing in a cell
-        remove.triggered.connect(lambda _c=False, t=table: self._remove_row(t))
-        table.addAction(remove)
-        return table
-
-    def _table_box(self, title: str, table: QTableWidget) -> tuple[QGroupBox, QPushButton, QPushButton]:  # fmt: skip
-        box = QGroupBox(title)
-        col = QVBoxLayout(box)
-        col.addWidget(table)
-        row = QHBoxLayout()
-        add, remove = QPushButton("Add"), QPushButton("Remove")
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
-        col.addLayout(row)
-        return box, add, remove
-
-    def _add_row(self, table: QTableWidget, values: list[Any], *, at: int | None = None) -> None:
-        self._loading = True
-        row = table.rowCount() if at is None else at
-        table.insertRow(row)
-        for col, value in enumerate(values):
-            item = QTableWidgetItem()
-            if isinstance(value, bool):
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)  # fmt: skip
-                item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
-            else:
-                item.setText(str(value))
-            table.setItem(row, col, item)
-        self._loading = False
-        table.setCurrentCell(row, 0, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._edited()
-
-    def add_and_edit(self, table: QTableWidget, values: list[Any]) -> None:
-        """Add a row and start typing in its first cell: Enter keeps it, Esc drops it."""
-        self._add_row(table, values)
-        row = table.rowCount() - 1
-        self._new_row = (table, row)
-        table.setFocus()
-        table.editItem(table.item(row, 0))  # type: ignore[arg-type]  # made just above
-
-    def _editor_closed(self, table: QTableWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        """Esc on a row just added and still empty takes the row away again."""
-        new, self._new_row = self._new_row, None
-        if new is None or new[0] is not table or hint != QAbstractItemDelegate.EndEditHint.RevertModelCache:  # fmt: skip
-            return
-        row = new[1]
-        texts = [v for v in _row_values(table, row) if isinstance(v, str)] if row < table.rowCount() else ["gone"]  # fmt: skip
-        if not any(texts):
-            table.removeRow(row)
-            self._edited()
-
-    def _remove_row(self, table: QTableWidget) -> None:
-        """Remove the current row; Ctrl+Z brings it back while this client-month is open."""
-        row = table.currentRow()
-        if row >= 0:
-            self.undo_stack.push(RemoveRow(self, table, row))
-
     def _set_enabled(self, on: bool) -> None:
-        for widget in (*self.fields.values(), self.request_table, self.action_table, self.export_button,
-                       self.export_roi_button, self.add_action_button, self.add_request_button,
-                       self.remove_action_button, self.remove_request_button):  # fmt: skip
-            widget.setEnabled(on)
+        self.form.set_enabled(on)
+        for button in (self.export_button, self.export_roi_button):
+            button.setEnabled(on)
 
     # --- choosing a client-month ---------------------------------------------------
 
@@ -395,7 +196,7 @@ class ReviewsView(QWidget):
     def reload_clients(self) -> None:
         """Fill the client picker from the cache (keeps the current client, or takes the
         one another tab or the last session asked for)."""
-        engine = HealthEngine(self.cache, self.catalog, today=self.today)
+        engine = open_engine(self.cache, self.catalog, today=self.today)
         current = self.client_key
         wanted, self._wanted = self._wanted, None
         if wanted is not None:
@@ -502,81 +303,25 @@ class ReviewsView(QWidget):
         self._set_enabled(False)
         self.edited_label.setText("Loading…")
         cache, catalog, today = self.cache, self.catalog, self.today
+        self._stale = False
 
         def work(_ctx: TaskContext) -> tuple[ReviewFacts, Review]:
-            engine = HealthEngine(cache, catalog, today=today)
-            facts = gather_facts(cache, catalog, client=key, month=parse_month(month), engine=engine)  # fmt: skip
-            return facts, load_review(cache, facts)
+            return open_review(cache, catalog, client=key, month=month, today=today)
 
         self.runner.start("reviews-load", work, on_success=self._show, on_failure=self._load_failed)  # fmt: skip
 
     def _load_failed(self, message: str) -> None:
         self.facts = self.review = None
         self.edited_label.setText(message)
-        self.figures.setRowCount(0)
-        self.status_label.setText("")
-        self.summary_label.setText("")
+        self.panel.clear()
 
     def _show(self, result: tuple[ReviewFacts, Review]) -> None:
         facts, review = result
         if (facts.client.key, facts.month) != (self.client_key, self.month):
             return  # the user moved on while this was loading
         self.facts, self.review = facts, review
-        self._loading = True
-        ev = facts.evaluation
-        self.status_label.setText(f"{status_label(ev.status)}  ·  rating {ev.rating if ev.rating is not None else '—'}/10 {TREND_ARROWS.get(ev.trend, '')}")  # fmt: skip
-        bg, fg = status_colours(ev.status)
-        self.status_label.setStyleSheet(f"QLabel {{ background: {bg.name()}; color: {fg.name()}; padding: 4px; font-weight: bold; }}")  # fmt: skip
-        why = "\n".join(wording.reason_sentences(ev)) or wording.no_reason_sentence(ev)
-        roi = facts.roi
-        if roi is not None:
-            why += f"\nValue this month {fmt.money(roi.current.value)}; year-to-date ROI {fmt.percent(roi.ytd_roi)}"  # fmt: skip
-        self.summary_label.setText(why)
-        self._fit_height(self.summary_label)
-        rows = [(title, k) for title, kpis in facts.groups for k in kpis]
-        self.figures.setRowCount(len(rows))
-        for r, (title, k) in enumerate(rows):
-            target = "tracked" if k.target is None else fmt_value(k.target, k.unit, k.metric)
-            # The group is named on its first row only, so the metric's name has the room.
-            first = r == 0 or rows[r - 1][0] != title
-            texts = [title if first else "", k.label, fmt_value(k.value, k.unit, k.metric), target, k.band]  # fmt: skip
-            for c, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)  # engine figures
-                if c in (2, 3):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
-                if c == 4 and k.band in ("green", "yellow", "red"):
-                    bg, fg = status_colours(k.band)
-                    item.setBackground(bg)
-                    item.setForeground(fg)
-                    # ✓ only at or above target; below it inside the band, say so.
-                    symbol = MARKS[k.mark][0]
-                    item.setText(f"{symbol} {k.mark_text()}")
-                self.figures.setItem(r, c, item)
-        for column in (0, 2, 3, 4):
-            self.figures.resizeColumnToContents(column)
-        # The metric's name keeps the room: a long group or mark is cut ("…") and shown
-        # whole on hover.
-        for column, widest in FIGURE_COLUMN_CAPS.items():
-            self.figures.setColumnWidth(column, min(self.figures.columnWidth(column), widest))
-        for section in SECTIONS:
-            widget = self.fields[section.key]
-            value = review.text(section.key)
-            if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(max(0, widget.findText(value)))
-            elif isinstance(widget, QLineEdit):
-                widget.setText(value)
-            else:
-                widget.setPlainText(value)
-        self.undo_stack.clear()  # a removed row belongs to the client-month it was removed from
-        self._new_row = None
-        self.request_table.setRowCount(0)
-        self.action_table.setRowCount(0)
-        self._loading = False
-        for req in review.requests:
-            self._add_row(self.request_table, [req.request, req.feasibility, req.note])
-        for a in review.actions:
-            self._add_row(self.action_table, [a.task, a.owner, a.due.isoformat() if a.due else "", a.done])  # fmt: skip
+        self.panel.show_facts(facts)
+        self.form.set_review(review)
         self._dirty = False
         self.save_timer.stop()
         self.edited_label.setText(describe_edited(review))
@@ -586,74 +331,29 @@ class ReviewsView(QWidget):
 
     # --- saving ----------------------------------------------------------------------
 
-    def _edited(self, *_args: object) -> None:
-        if self._loading or self.review is None:
+    def _edited(self) -> None:
+        if self.review is None:
             return
         self._dirty = True
         self.edited_label.setText("Editing…")
         self.save_timer.start()
         self._update_left_out()
 
-    @staticmethod
-    def _fit_height(label: QLabel) -> None:
-        """A wrapped label asks for the height its text needs at its width: the splitter
-        does not pass height-for-width down, so the table below would squeeze it."""
-        label.setMinimumHeight(label.heightForWidth(max(label.width(), 240)) if label.text() else 0)
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        for label in (self.summary_label, self.left_out_label):
-            self._fit_height(label)
-
     def _update_left_out(self) -> None:
         """List the sections the PDF will leave out (nothing typed, nothing derived)."""
         if self.review is None:
-            self.left_out_label.setText("")
+            self.panel.set_left_out([])
             return
         try:
             review = self.collect()
         except KnownError:
             return  # a cell being typed is not valid yet; keep the last list
-        parts = left_out(review, self.facts)
-        self.left_out_label.setText(
-            f"Will be left out of the PDF (nothing to print): {', '.join(parts)}." if parts else ""
-        )
-        self._fit_height(self.left_out_label)
+        self.panel.set_left_out(left_out(review, self.facts))
 
     def collect(self) -> Review:
         """The review as the form shows it."""
         assert self.review is not None
-        sections: dict[str, str] = {}
-        for key, widget in self.fields.items():
-            if isinstance(widget, QComboBox):
-                sections[key] = widget.currentText()
-            elif isinstance(widget, QLineEdit):
-                sections[key] = widget.text()
-            else:
-                sections[key] = widget.toPlainText()
-
-        def cell(table: QTableWidget, row: int, col: int) -> str:
-            item = table.item(row, col)
-            return item.text() if item is not None else ""
-
-        requests = []
-        for r in range(self.request_table.rowCount()):
-            feasibility = cell(self.request_table, r, 1).strip().lower()
-            if feasibility and feasibility not in FEASIBILITY:
-                raise KnownError(f"feasibility {feasibility!r} in row {r + 1}: use high, medium or low")  # fmt: skip
-            requests.append(FeatureRequest(cell(self.request_table, r, 0), feasibility, cell(self.request_table, r, 2)))  # fmt: skip
-        actions = []
-        for r in range(self.action_table.rowCount()):
-            done = self.action_table.item(r, 3)
-            actions.append(
-                ActionItem(
-                    cell(self.action_table, r, 0),
-                    cell(self.action_table, r, 1),
-                    parse_due(cell(self.action_table, r, 2)),
-                    done is not None and done.checkState() == Qt.CheckState.Checked,
-                )
-            )
-        return Review(self.review.client_key, self.review.month, sections, actions, requests)
+        return self.form.collect(client_key=self.review.client_key, month=self.review.month)
 
     def save_now(self) -> None:
         """Save pending edits at once (a quick local write)."""
@@ -669,15 +369,33 @@ class ReviewsView(QWidget):
         self._dirty = False
         self.edited_label.setText(describe_edited(self.review))
         self.saved.emit(self.review.client_key, self.review.month)
+        self.publish({"reviews"}, {self.review.client_key})
+
+    def on_change(self, change: Change) -> None:
+        """New figures or opportunities for the client shown: read it again, at once when
+        the tab is on screen (pending edits are saved first), else when next shown."""
+        if not change.about("data", "opportunities", "settings"):
+            return
+        if change.clients is None and change.about("data"):
+            self._clients_stale = True  # the demo or a full reload may bring new clients
+        if self.review is not None and change.touches(self.client_key):
+            if self.isVisible():
+                self.save_now()
+                self.load()
+            else:
+                self._stale = True
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self._clients:  # read the clients when the tab is first shown
+        if not self._clients or self._clients_stale:  # read the clients when first shown
+            self._clients_stale = False
             self.reload_clients()
         elif self._wanted is not None:  # the dashboard moved on while this tab was hidden
             key, month = self._wanted
             self._wanted = None
             self.follow(key, month)
+        elif self._stale:  # its figures changed while the tab was hidden
+            self.load()
 
     def hideEvent(self, event: Any) -> None:
         self.save_now()
@@ -727,10 +445,7 @@ class ReviewsView(QWidget):
         key, month = self.facts.client.key, self.facts.month_index
 
         def work(_ctx: TaskContext) -> Path:
-            from csconsole.reports.export import export_one
-
-            engine = HealthEngine(cache, catalog, today=today)
-            return export_one(cache, catalog, client=key, month=month, kind=kind, path=path, engine=engine)  # fmt: skip
+            return export_report(cache, catalog, client=key, month=month, kind=kind, path=path, today=today)  # fmt: skip
 
         self.export_button.setEnabled(False)
         self.export_roi_button.setEnabled(False)
@@ -763,21 +478,17 @@ class ReviewsView(QWidget):
         self.progress_dialog = progress
 
         def work(ctx: TaskContext) -> Path:
-            from csconsole.reports.export import export_all
-
-            engine = HealthEngine(cache, catalog, today=today)
-            export_all(
+            export_reports(
                 cache, catalog, month=parse_month(month), folder=folder, kinds=kinds,
-                progress=lambda done, total, text: ctx.progress((done, total, text)),
-                cancelled=lambda: ctx.cancelled, engine=engine,
+                today=today, progress=ctx.progress, cancel=ctx.cancel_event,
             )  # fmt: skip
             return folder
 
-        def on_progress(value: object) -> None:
-            done, total, text = cast(tuple[int, int, str], value)
-            progress.setMaximum(total)
-            progress.setValue(done)
-            progress.setLabelText(f"{done} of {total}: {text}")
+        def on_progress(step: object) -> None:
+            if isinstance(step, ExportProgress):
+                progress.setMaximum(step.total)
+                progress.setValue(step.done)
+                progress.setLabelText(f"{step.done} of {step.total}: {step.text}")
 
         def finish() -> None:
             progress.reset()
