@@ -262,7 +262,7 @@ def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
     assert gc.get_freeze_count() == 0
     frozen: list[int] = []
     ctx = TaskContext(lambda _progress: frozen.append(gc.get_freeze_count()))
-    summaries = run_sync(
+    result = run_sync(
         ctx,
         cache=cache,
         catalog=catalog,
@@ -271,7 +271,7 @@ def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
         settings=Settings(),
         today=TODAY,
     )
-    assert [s.status for s in summaries] == ["ok"]
+    assert [s.status for s in result.summaries] == ["ok"]
     assert frozen and min(frozen) > 0
     assert gc.get_freeze_count() == 0  # given back once the sync ended
 
