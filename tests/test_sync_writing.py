@@ -26,7 +26,7 @@ from csconsole.settings import Settings
 from csconsole.sync import Syncer, upsert_samples
 from csconsole.views.sync_controller import run_sync, spared
 from csconsole.views.tasks import TaskContext
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 KEY_ORDER = "SELECT client_id, metric, period_start FROM samples ORDER BY rowid"

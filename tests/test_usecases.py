@@ -29,7 +29,7 @@ from csconsole.usecases.health import evaluate_status, explain_status
 from csconsole.usecases.imports import SheetImported, import_sheet
 from csconsole.usecases.reviews import export_reports
 from csconsole.usecases.sync import sync_sources
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
