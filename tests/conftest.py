@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     default_catalog.cache_clear()
     yield home
     keyring.core._keyring_backend = None
+
+
+@pytest.fixture(autouse=True)
+def collector_thawed() -> Iterator[None]:
+    """The console's main() freezes its start-up objects out of the collector's way for the
+    life of the process (views/app.py): a test that runs it leaves nothing frozen behind."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
