@@ -93,6 +93,7 @@ def watch_sample_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[i
 # --- key order by SQLite ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_unsorted_batch_lands_in_key_order_with_exact_counts(
     cache: Cache, catalog: Catalog, source: Source
 ) -> None:
@@ -126,6 +127,7 @@ def test_an_unsorted_batch_lands_in_key_order_with_exact_counts(
     assert staged == 0
 
 
+@pytest.mark.slow
 def test_a_batch_reaches_samples_by_one_sorted_insert_select(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path
 ) -> None:
@@ -169,6 +171,7 @@ def test_a_batch_reaches_samples_by_one_sorted_insert_select(
 # --- reading in slices --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_source_is_read_a_slice_at_a_time_with_no_lock_on_the_cache(
     cache: Cache,
     catalog: Catalog,
@@ -198,6 +201,7 @@ def test_the_source_is_read_a_slice_at_a_time_with_no_lock_on_the_cache(
     assert count(cache, "SELECT count(*) FROM samples") == total
 
 
+@pytest.mark.slow
 def test_a_duplicate_in_another_slice_of_the_batch_is_still_a_duplicate(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -223,6 +227,7 @@ def test_a_duplicate_in_another_slice_of_the_batch_is_still_a_duplicate(
         assert list(values) == [9.2, 9.4]  # the first of the two kept
 
 
+@pytest.mark.slow
 def test_a_cancel_between_slices_drops_only_the_unfinished_batch(
     cache: Cache,
     catalog: Catalog,

@@ -54,6 +54,7 @@ def _alert_clients(cache: Cache, ids: list[int]) -> set[str]:
     return {a.client_key for a in list_alerts(cache, include_closed=True, now=NOW) if a.id in ids}
 
 
+@pytest.mark.slow
 def test_a_sync_raises_alerts_for_the_clients_it_changed_and_no_others(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path
 ) -> None:
