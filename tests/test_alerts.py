@@ -13,8 +13,8 @@ from csconsole.alerts import evaluate_alerts, list_alerts, raise_alerts, respond
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
 from csconsole.health.evaluation import Evaluation
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source
-from csconsole.sync import Syncer
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import ImportFileError
-from csconsole.imports import ImportReport, import_file
+from csconsole.ingest.sheets import ImportReport, import_file
 from csconsole.models import Client, utcnow
 
 HEADER = ["Week", "Uptime%", "Time Saved", "Errors", "Satisfaction", "Notes"]

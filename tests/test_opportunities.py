@@ -23,6 +23,7 @@ from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import ImportFileError, KnownError
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source, utcnow
 from csconsole.opportunities.checks import raw_of, validate
 from csconsole.opportunities.context import ClientRef, Context, load_categories, load_context
@@ -31,7 +32,6 @@ from csconsole.opportunities.files import export_rows, import_file
 from csconsole.opportunities.model import PRIORITIES, STATUSES
 from csconsole.opportunities.pipeline import open_by_client, pipeline
 from csconsole.opportunities.store import create, get, history, list_opportunities, remove, save
-from csconsole.sync import Syncer
 
 HOSTILE = 'Café <b>&amp;</b> "quoted", =SUM(A1) 🚀\r\nsecond line'
 

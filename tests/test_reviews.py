@@ -142,8 +142,8 @@ def test_text_too_long_and_bad_feasibility_are_refused(synced_cache: Cache) -> N
 
 
 def test_a_sync_never_touches_reviews(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source
-    from csconsole.sync import Syncer
 
     review = Review("CL-004", "2026-10", sections={"wins": HOSTILE}, actions=[ActionItem("t")])
     saved = save_review(synced_cache, review)

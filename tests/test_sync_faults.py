@@ -26,9 +26,9 @@ from tests.conftest import TODAY
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
+from csconsole.ingest.sync import Syncer, SyncProgress, _Checker
+from csconsole.ingest.sync_lock import sync_lock
 from csconsole.models import Source, utcnow
-from csconsole.sync import Syncer, SyncProgress, _Checker
-from csconsole.sync_lock import sync_lock
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 LATER = "2026-11-22 06:00:00.000000"
@@ -138,7 +138,7 @@ def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("csconsole.sync")
+    logger = logging.getLogger("csconsole.ingest.sync")
     logger.addHandler(handler)
 
     def progress(p: SyncProgress) -> None:

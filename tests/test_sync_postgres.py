@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import Engine, event
 from tests.conftest import TODAY
 
-from csconsole import sync as sync_module
 from csconsole.cache import Cache
 from csconsole.cli import main
-from csconsole.sync import retention_cutoff
-from csconsole.warehouse import init_warehouse
+from csconsole.ingest import sync as sync_module
+from csconsole.ingest.sync import retention_cutoff
+from csconsole.ingest.warehouse import init_warehouse
 from pg import PgServer, create_demo_database
 
 pytestmark = pytest.mark.postgres

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import event
 from tests.conftest import TODAY
 
-from csconsole import sync
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest import sync
+from csconsole.ingest.sync import Syncer, upsert_samples
 from csconsole.models import Source, utcnow
 from csconsole.settings import Settings
-from csconsole.sync import Syncer, upsert_samples
 from csconsole.views.sync_controller import run_sync, spared
 from csconsole.views.tasks import TaskContext
 

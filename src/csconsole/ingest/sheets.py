@@ -57,9 +57,9 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog, Metric
 from csconsole.errors import CacheError, ImportFileError
+from csconsole.ingest.spreadsheets import Cell, Percent, Table, Uncomputed, read_tables
+from csconsole.ingest.sync import SyncSummary, finish_run, start_run, upsert
 from csconsole.rollup import first_monday, monday_of, refresh_rollup
-from csconsole.spreadsheets import Cell, Percent, Table, Uncomputed, read_tables
-from csconsole.sync import SyncSummary, finish_run, start_run, upsert
 
 #: How many problems the error message lists before "… and N more".
 MAX_LISTED_PROBLEMS = 20

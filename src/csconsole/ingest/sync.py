@@ -31,10 +31,8 @@ from csconsole import clock
 from csconsole.cache import Cache, describe_db_error
 from csconsole.catalog import Catalog
 from csconsole.errors import CacheError, Cancelled, KnownError, SourceError, scrub
-from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
-from csconsole.rollup import refresh_rollup
-from csconsole.sync_lock import sync_lock
-from csconsole.warehouse import (
+from csconsole.ingest.sync_lock import sync_lock
+from csconsole.ingest.warehouse import (
     CLIENTS,
     INCIDENTS,
     SAMPLES,
@@ -49,6 +47,8 @@ from csconsole.warehouse import (
     source_url,
     timestamp_text,
 )
+from csconsole.models import Source, SourceWatermark, SyncRun, utcnow
+from csconsole.rollup import refresh_rollup
 
 log = logging.getLogger(__name__)
 
