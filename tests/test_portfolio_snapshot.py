@@ -12,7 +12,7 @@ from tests.test_query_plans import statements
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.ingest.sync import start_run
+from csconsole.ingest.runs import start_run
 from csconsole.portfolio import build_portfolio, snapshot_portfolio
 from csconsole.settings import Settings
 from csconsole.views.main_window import MainWindow

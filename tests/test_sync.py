@@ -19,7 +19,8 @@ from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.ingest.sync import Syncer, SyncProgress, retention_cutoff
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer, retention_cutoff
 from csconsole.models import Source, utcnow
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded

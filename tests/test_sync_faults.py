@@ -26,7 +26,9 @@ from tests.conftest import TODAY
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
-from csconsole.ingest.sync import Syncer, SyncProgress, _Checker
+from csconsole.ingest.checks import Checker
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer
 from csconsole.ingest.sync_lock import sync_lock
 from csconsole.models import Source, utcnow
 
@@ -233,7 +235,7 @@ def test_incidents_get_the_same_checks_as_samples(
 
 
 def test_a_target_that_is_not_finite_gets_the_contracts_category(catalog: Catalog) -> None:
-    checker = _Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
+    checker = Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
     good, bad = checker.targets(
         [("CL-001", "uptime", math.nan), ("CL-001", "uptime", math.inf), ("CL-001", "uptime", 99.0)]
     )

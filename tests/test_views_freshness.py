@@ -13,7 +13,7 @@ from tests.test_views import close, make_window
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.ingest.sync import SyncSummary
+from csconsole.ingest.runs import SyncSummary
 from csconsole.views.freshness import ago, clock_time, sync_sentence
 
 NOW = datetime(2026, 11, 22, 2, 51, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.ingest.sync import SyncSummary
+from csconsole.ingest.runs import SyncSummary
 from csconsole.settings import Settings
 from csconsole.usecases import Progress
 
@@ -46,7 +46,7 @@ def load_demo(
     (None) when the cache has clients already.
 
     ``progress`` gets a line of text for each step, the sync's
-    :class:`~csconsole.ingest.sync.SyncProgress` and then its summary."""
+    :class:`~csconsole.ingest.runs.SyncProgress` and then its summary."""
     from csconsole.ingest.demo import generate_demo
     from csconsole.ingest.sources import ensure_demo_source
     from csconsole.ingest.sync import Syncer

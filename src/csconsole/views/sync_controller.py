@@ -14,8 +14,8 @@ from csconsole import credentials
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import NoKeyringError
+from csconsole.ingest.runs import SyncProgress
 from csconsole.ingest.sources import list_sources
-from csconsole.ingest.sync import SyncProgress
 from csconsole.models import Source
 from csconsole.settings import Settings
 from csconsole.usecases.sync import SyncResult, sync_sources
