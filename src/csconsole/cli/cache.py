@@ -75,7 +75,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    from csconsole.cache_backup import recover
+    from csconsole.cache_recovery import recover
     from csconsole.ingest.sync_lock import sync_lock
 
     path = _path(args)
