@@ -18,13 +18,13 @@ from csconsole.errors import Cancelled, KnownError
 from csconsole.health.engine import HealthEngine
 from csconsole.health.rules import fmt_value
 from csconsole.reports.export import export_all, export_one, render, write_atomic
+from csconsole.review_facts import gather_facts
 from csconsole.reviews import (
     SECTION_BY_KEY,
     SECTION_KEYS,
     ActionItem,
     FeatureRequest,
     Review,
-    gather_facts,
     load_review,
     save_review,
 )

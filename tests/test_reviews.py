@@ -13,11 +13,11 @@ from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
+from csconsole.review_facts import gather_facts
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,
     Review,
-    gather_facts,
     load_review,
     load_stored,
     save_review,
