@@ -91,7 +91,7 @@ def catalog() -> Catalog:
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo warehouse for TODAY, made once per test session (read-only for tests)."""
     from csconsole.catalog import load_catalog
-    from csconsole.demo import generate_demo
+    from csconsole.ingest.demo import generate_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo-warehouse.sqlite"
     generate_demo(path, catalog=load_catalog(), today=TODAY)
@@ -103,8 +103,8 @@ def synced_demo_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
     """A cache with the demo warehouse synced into it, made once; copy it with `synced_cache`."""
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source, utcnow
-    from csconsole.sync import Syncer
 
     path = tmp_path_factory.mktemp("synced") / "cache.sqlite"
     with Cache.open(path) as cache:

@@ -13,8 +13,8 @@ from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
 from csconsole.health.evaluation import Evaluation
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source
-from csconsole.sync import Syncer
 from tests.helpers import TODAY
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

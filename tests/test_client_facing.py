@@ -23,11 +23,10 @@ from csconsole import formatting as fmt
 from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
+from csconsole.email_templates import Templates, builtin_templates_dir
 from csconsole.emails import (
     MAILTO_LIMIT,
     Draft,
-    Templates,
-    builtin_templates_dir,
     draft_for_client,
     eml_bytes,
     mailto_url,
@@ -45,16 +44,8 @@ from csconsole.reports.export import (
 )
 from csconsole.reports.fonts import REGULAR, clean, printable, register_fonts
 from csconsole.reports.review import ReviewReport
-from csconsole.reviews import (
-    ActionItem,
-    Review,
-    TrendSeries,
-    gather_facts,
-    left_out,
-    load_review,
-    prefill,
-    save_review,
-)
+from csconsole.review_facts import TrendSeries, gather_facts
+from csconsole.reviews import ActionItem, Review, left_out, load_review, prefill, save_review
 from csconsole.rollup import parse_month
 from csconsole.settings import Settings
 from tests.helpers import TODAY

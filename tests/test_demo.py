@@ -10,9 +10,9 @@ import pytest
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
-from csconsole.demo import generate_demo
 from csconsole.health.bands import Bands
 from csconsole.health.engine import HealthEngine
+from csconsole.ingest.demo import generate_demo
 from csconsole.opportunities.context import load_context
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.opportunities.store import list_opportunities

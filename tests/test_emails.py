@@ -13,18 +13,15 @@ import pytest
 from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.email_templates import TemplateProblem, Templates, builtin_templates_dir, render_text
 from csconsole.emails import (
     MAILTO_LIMIT,
     Draft,
     MailtoTooLong,
-    TemplateProblem,
-    Templates,
-    builtin_templates_dir,
     draft_for_client,
     eml_bytes,
     key_figures,
     mailto_url,
-    render_text,
     write_eml,
 )
 from csconsole.errors import KnownError

@@ -16,7 +16,7 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import ImportFileError
-from csconsole.imports import ImportReport, import_file
+from csconsole.ingest.sheets import ImportReport, import_file
 from csconsole.models import Client, utcnow
 from tests.helpers import TODAY
 

@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest.runs import start_run
 from csconsole.portfolio import build_portfolio, snapshot_portfolio
 from csconsole.settings import Settings
-from csconsole.sync import start_run
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import PortfolioModel
 from tests.helpers import TODAY

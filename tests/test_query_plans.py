@@ -25,7 +25,7 @@ from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.dashboard import build_dashboard
 from csconsole.health.engine import HealthEngine
-from csconsole.imports import import_file
+from csconsole.ingest.sheets import import_file
 from csconsole.portfolio import build_portfolio
 from csconsole.roi import client_roi
 from tests.helpers import TODAY

@@ -14,12 +14,12 @@ from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
+from csconsole.ingest.sync import Syncer
+from csconsole.review_facts import ReviewFacts, gather_facts
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,
     Review,
-    ReviewFacts,
-    gather_facts,
     load_review,
     load_stored,
     save_review,
@@ -149,7 +149,6 @@ def test_text_too_long_and_bad_feasibility_are_refused(synced_cache: Cache) -> N
 
 def test_a_sync_never_touches_reviews(synced_cache: Cache, catalog: Catalog) -> None:
     from csconsole.models import Source
-    from csconsole.sync import Syncer
 
     review = Review("CL-004", "2026-10", sections={"wins": HOSTILE}, actions=[ActionItem("t")])
     saved = save_review(synced_cache, review)

@@ -26,10 +26,10 @@ from csconsole.cache import Cache
 from csconsole.catalog import default_catalog
 from csconsole.cli import main
 from csconsole.errors import KnownError
-from csconsole.sources import get_source
-from csconsole.sources import test_source as check_source
-from csconsole.sync import Syncer
-from csconsole.warehouse import init_warehouse
+from csconsole.ingest.sources import get_source
+from csconsole.ingest.sources import test_source as check_source
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.warehouse import init_warehouse
 from tests.helpers.pg import PgServer, create_demo_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

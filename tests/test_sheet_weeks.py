@@ -15,7 +15,7 @@ from csconsole.catalog import Catalog
 from csconsole.dashboard import weekly_tracking
 from csconsole.errors import ImportFileError
 from csconsole.health.engine import HealthEngine
-from csconsole.imports import ImportReport, import_file
+from csconsole.ingest.sheets import ImportReport, import_file
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, month_index, monthly_values
 from tests.helpers.health_helpers import add_client, add_samples, weekly

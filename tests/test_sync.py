@@ -18,8 +18,9 @@ import pytest
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer, retention_cutoff
 from csconsole.models import Source, utcnow
-from csconsole.sync import Syncer, SyncProgress, retention_cutoff
 from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
@@ -354,7 +355,7 @@ def test_a_sync_never_overwrites_a_typed_sheet_value(
 ) -> None:
     from datetime import UTC, date, datetime
 
-    from csconsole.imports import import_file
+    from csconsole.ingest.sheets import import_file
     from csconsole.rollup import catalog_rules, month_index, monthly_values
 
     source = add_source(cache, warehouse)

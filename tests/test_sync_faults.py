@@ -25,9 +25,11 @@ from sqlalchemy import Engine, event
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
 from csconsole.cli import main
+from csconsole.ingest.checks import Checker
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.sync_lock import sync_lock
 from csconsole.models import Source, utcnow
-from csconsole.sync import Syncer, SyncProgress, _Checker
-from csconsole.sync_lock import sync_lock
 from tests.helpers import TODAY, copy_cache
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
@@ -180,7 +182,7 @@ def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign,assignment]
-    logger = logging.getLogger("csconsole.sync")
+    logger = logging.getLogger("csconsole.ingest.sync")
     logger.addHandler(handler)
 
     def progress(p: SyncProgress) -> None:
@@ -275,7 +277,7 @@ def test_incidents_get_the_same_checks_as_samples(
 
 
 def test_a_target_that_is_not_finite_gets_the_contracts_category(catalog: Catalog) -> None:
-    checker = _Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
+    checker = Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
     good, bad = checker.targets(
         [("CL-001", "uptime", math.nan), ("CL-001", "uptime", math.inf), ("CL-001", "uptime", 99.0)]
     )

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from csconsole import sync as sync_module
 from csconsole.cache import Cache
 from csconsole.cli import main
-from csconsole.sync import retention_cutoff
-from csconsole.warehouse import init_warehouse
+from csconsole.ingest import sync as sync_module
+from csconsole.ingest.sync import retention_cutoff
+from csconsole.ingest.warehouse import init_warehouse
 from tests.helpers import TODAY
 from tests.helpers.pg import PgServer, create_demo_database
 

@@ -18,12 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from csconsole import sync
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest import sync
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.writing import clear_staged_samples, upsert_samples
 from csconsole.models import Source, utcnow
 from csconsole.settings import Settings
-from csconsole.sync import Syncer, upsert_samples
 from csconsole.views.sync_controller import run_sync, spared
 from csconsole.views.tasks import TaskContext
 from tests.helpers import TODAY
@@ -151,7 +152,7 @@ def test_a_batch_reaches_samples_by_one_sorted_insert_select(
     assert "SELECT" in statement and "ORDER BY client_id, metric, period_start" in statement
     assert not parameters
     with cache.engine.connect() as conn:
-        sync.clear_staged_samples(conn.connection.driver_connection)  # type: ignore[arg-type]
+        clear_staged_samples(conn.connection.driver_connection)  # type: ignore[arg-type]
         plan = " / ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
     assert "USE TEMP B-TREE FOR ORDER BY" in plan, plan
     # The source delivers in load order, far from key order; the batch landed sorted.

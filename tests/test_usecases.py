@@ -15,9 +15,9 @@ from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
+from csconsole.ingest.runs import SyncProgress, SyncSummary
 from csconsole.models import Source, utcnow
 from csconsole.rollup import month_index
-from csconsole.sync import SyncProgress, SyncSummary
 from csconsole.usecases.alerts import (
     raise_alerts_for,
     record_response,

@@ -351,7 +351,7 @@ def create_demo_database(server: PgServer, name: str, *, demo_path: Path) -> Non
     The first call builds a template (contract DDL, then the demo's rows); later
     calls clone it, which takes a fraction of a second.
     """
-    from csconsole.warehouse import init_warehouse
+    from csconsole.ingest.warehouse import init_warehouse
 
     if DEMO_TEMPLATE not in server.templates:
         server.create_database(DEMO_TEMPLATE)

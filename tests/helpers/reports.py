@@ -13,7 +13,8 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health.engine import HealthEngine
 from csconsole.reports.export import render
-from csconsole.reviews import Review, gather_facts, load_review
+from csconsole.review_facts import gather_facts
+from csconsole.reviews import Review, load_review
 from csconsole.rollup import parse_month
 
 MONTH = parse_month("2026-10")

@@ -17,12 +17,12 @@ from sqlalchemy import text
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
 from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source
 from csconsole.opportunities.checks import raw_of, validate
 from csconsole.opportunities.context import ClientRef, Context, load_categories, load_context
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.opportunities.store import get, history, list_opportunities, remove, save
-from csconsole.sync import Syncer
 from tests.helpers import TODAY
 from tests.helpers.opportunities import HOSTILE, new
 

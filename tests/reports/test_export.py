@@ -12,7 +12,8 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
 from csconsole.reports.export import export_all, export_one, write_atomic
-from csconsole.reviews import SECTION_BY_KEY, gather_facts, load_review, save_review
+from csconsole.review_facts import gather_facts
+from csconsole.reviews import SECTION_BY_KEY, load_review, save_review
 from tests.helpers.reports import MONTH, needs_poppler, pdf_info, pdf_text
 
 pytestmark = needs_poppler

@@ -14,12 +14,12 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health.engine import HealthEngine
 from csconsole.health.rules import fmt_value
+from csconsole.review_facts import gather_facts
 from csconsole.reviews import (
     SECTION_KEYS,
     ActionItem,
     FeatureRequest,
     Review,
-    gather_facts,
     load_review,
 )
 from tests.helpers.reports import MONTH, flat, needs_poppler, pdf_info, pdf_text, write_pdf

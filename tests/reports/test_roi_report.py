@@ -7,7 +7,8 @@ from pathlib import Path
 from csconsole import formatting as fmt
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.reviews import gather_facts, load_review
+from csconsole.review_facts import gather_facts
+from csconsole.reviews import load_review
 from csconsole.rollup import parse_month
 from tests.helpers.reports import MONTH, flat, needs_poppler, pdf_info, pdf_text, write_pdf
 

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.sync import SyncSummary
+from csconsole.ingest.runs import SyncSummary
 from csconsole.views.freshness import ago, clock_time, sync_sentence
 from tests.helpers.windows import close, make_window
 

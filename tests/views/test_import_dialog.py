@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.imports import import_file
+from csconsole.ingest.sheets import import_file
 from csconsole.views.import_dialog import COLUMNS, ImportDialog
 from csconsole.views.main_window import MainWindow
 from csconsole.views.tasks import TaskRunner

@@ -14,8 +14,8 @@ from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health.bands import Bands
 from csconsole.health.engine import HealthEngine
+from csconsole.ingest.sources import list_sources
 from csconsole.settings import Settings
-from csconsole.sources import list_sources
 from csconsole.views.settings_dialog import AddSourceDialog, SettingsDialog
 from csconsole.views.tasks import TaskRunner
 from tests.helpers import TODAY
@@ -84,7 +84,7 @@ def test_add_test_and_remove_a_source(
 def test_testing_an_unreachable_source_says_so(
     qtbot: QtBot, cache: Cache, runner: TaskRunner, tmp_path: Path
 ) -> None:
-    from csconsole.sources import add_source
+    from csconsole.ingest.sources import add_source
 
     add_source(cache, name="gone", url=f"sqlite:///{tmp_path}/missing/x.sqlite")
     dialog = make_dialog(qtbot, cache, runner)

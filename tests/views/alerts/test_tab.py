@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from csconsole.alerts import evaluate_alerts, list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.emails import Templates
+from csconsole.email_templates import Templates
 from csconsole.health.engine import HealthEngine
 from csconsole.views.alerts.model import C_LEFT
 from csconsole.views.alerts.tab import TICK_MS, AlertsView

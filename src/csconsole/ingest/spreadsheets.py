@@ -1,6 +1,6 @@
 """Reading a spreadsheet a user gives us, .csv or .xlsx, into rows of cells.
 
-One reader for the tracking-sheet import (:mod:`csconsole.imports`) and the opportunity
+One reader for the tracking-sheet import (:mod:`csconsole.ingest.sheets`) and the opportunity
 import (:mod:`csconsole.opportunities.files`), so both refuse a missing, damaged,
 password-protected or wrong file with the same words. The file is told by its first
 bytes, not only its name: a workbook renamed .csv is still read as a workbook, and a PDF

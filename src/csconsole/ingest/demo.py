@@ -23,9 +23,9 @@ import numpy as np
 
 from csconsole import clock
 from csconsole.catalog import Catalog, Metric
+from csconsole.ingest.sync import retention_cutoff
+from csconsole.ingest.warehouse import TIMESTAMP_FORMAT
 from csconsole.paths import resources_dir
-from csconsole.sync import retention_cutoff
-from csconsole.warehouse import TIMESTAMP_FORMAT
 
 DEMO_SEED = 2026
 DEMO_MONTHS = 24

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from csconsole.cache import Cache
 from csconsole.credentials import delete_password, store_password
 from csconsole.errors import KnownError
+from csconsole.ingest.warehouse import parse_url, public_url
 from csconsole.models import Source, utcnow
 from csconsole.paths import demo_warehouse_path
-from csconsole.warehouse import parse_url, public_url
 
 DEMO_SOURCE = "demo"
 
@@ -86,7 +86,12 @@ def test_source(source: Source, *, password: str | None = None) -> str:
     from sqlalchemy.exc import DBAPIError
 
     from csconsole.errors import SourceError
-    from csconsole.warehouse import STREAMS, connect_engine, describe_source_error, source_url
+    from csconsole.ingest.warehouse import (
+        STREAMS,
+        connect_engine,
+        describe_source_error,
+        source_url,
+    )
 
     engine = connect_engine(source_url(source.url, password))
     try:
