@@ -26,6 +26,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchlib import Report
+
 TODAY = date(2026, 11, 22)
 
 
@@ -113,17 +115,19 @@ def main() -> int:
         bare_document(work / f"bare-{n}.pdf", pages_n)
     bare_batch = time.perf_counter() - start
 
-    def verdict(value: float, goal: float) -> str:
-        return "PASS" if value <= goal else "MISS"
-
-    print(f"one review PDF ({pages} pages), warm median of {args.runs}: {single:.3f} s "
-          f"(goal ≤ 1 s: {verdict(single, 1.0)}); cold first one {cold:.3f} s; "
-          f"bare reportlab document of {pages} pages {bare_one:.3f} s")  # fmt: skip
-    print(f"40-client batch ({len(result.written)} PDFs, {total_pages} pages): {batch:.2f} s "
-          f"(goal ≤ 20 s: {verdict(batch, 20.0)}); bare reportlab documents of the same pages "
-          f"{bare_batch:.2f} s")  # fmt: skip
+    report = Report("bench_reports")
+    report.figure(
+        f"one review PDF ({pages} pages), warm median of {args.runs}", f"{single:.3f} s",
+        "≤ 1 s", single <= 1.0,
+        f"cold first one {cold:.3f} s; bare reportlab document of {pages} pages {bare_one:.3f} s",
+    )  # fmt: skip
+    report.figure(
+        f"40-client batch ({len(result.written)} PDFs, {total_pages} pages)", f"{batch:.2f} s",
+        "≤ 20 s", batch <= 20.0,
+        f"bare reportlab documents of the same pages {bare_batch:.2f} s",
+    )  # fmt: skip
     cache.close()
-    return 0
+    return report.exit_code()
 
 
 if __name__ == "__main__":
