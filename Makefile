@@ -1,12 +1,13 @@
 # Two commands for a fresh clone with only python3 and make:
 #   make run   – set up .venv, load the demo data on first use, open the console
 #   make test  – set up .venv and run the whole test suite offscreen
+#   (make test-fast skips the tests marked slow; make coverage runs the suite under coverage.py)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run check-system test lint bench bench-scale demo dist clean
+.PHONY: run check-system test test-fast coverage lint bench bench-scale demo dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,16 @@ $(TEST_STAMP): $(STAMP)
 test: $(STAMP) $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
+# The loop while working: every test but those marked slow (demo generation, batches, the
+# self-test, PostgreSQL, syncs of the whole demo and other processes).
+test-fast: $(STAMP) $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Line coverage of csconsole by the whole suite (settings in pyproject.toml).
+coverage: $(STAMP) $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m coverage run -m pytest $(PYTEST_ARGS)
+	$(PY) -m coverage report
+
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
@@ -65,4 +76,4 @@ dist: $(DIST_STAMP)
 	$(PY) installers/package.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage

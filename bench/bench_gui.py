@@ -73,13 +73,13 @@ def loaded(names: tuple[str, ...] = HEAVY) -> list[str]:
 def build_portfolio_cache(workdir: Path, today: date) -> tuple[Path, int]:
     """The demo generator with 200 clients (its names and stories repeated), synced and
     evaluated once; returns the cache path and the number of samples."""
-    import csconsole.demo as demo
+    import csconsole.ingest.demo as demo
     from csconsole.alerts import evaluate_alerts
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
     from csconsole.health.engine import HealthEngine
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source, utcnow
-    from csconsole.sync import Syncer
 
     catalog = load_catalog()
     base = list(demo.COMPANY_NAMES)

@@ -57,11 +57,11 @@ def main() -> int:
 
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
-    from csconsole.demo import generate_demo
     from csconsole.health.engine import HealthEngine
+    from csconsole.ingest.demo import generate_demo
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source, utcnow
     from csconsole.rollup import parse_month
-    from csconsole.sync import Syncer
 
     catalog = load_catalog()
     warehouse = work / "warehouse.sqlite"

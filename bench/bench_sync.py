@@ -106,8 +106,8 @@ def build_warehouse(path: Path, rows: int, today: date, *, bad_every: int = 0) -
     With ``bad_every`` N, every Nth row is replaced by a bad one (BAD_KINDS in turn), in a
     samples table without NOT NULL constraints (as a view over a warehouse may expose)."""
     from csconsole.catalog import load_catalog
+    from csconsole.ingest.warehouse import TIMESTAMP_FORMAT
     from csconsole.paths import resources_dir
-    from csconsole.warehouse import TIMESTAMP_FORMAT
 
     catalog = load_catalog()
     metrics = [m for m in catalog.metrics.values() if not m.clients][:METRICS]
@@ -217,8 +217,8 @@ def child(args: argparse.Namespace) -> None:
 
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source, utcnow
-    from csconsole.sync import Syncer
 
     catalog = load_catalog()
     started = time.perf_counter()

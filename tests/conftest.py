@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers import TODAY, copy_cache
+
 if TYPE_CHECKING:
-    from pg import PgServer
+    from PySide6.QtCore import QSettings
+
+    from csconsole.cache import Cache
+    from csconsole.catalog import Catalog
+    from tests.helpers.pg import PgServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-#: The demo and sync tests run as if today were this date, so figures are stable.
-TODAY = date(2026, 11, 22)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +31,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # Every "today" in the engine and in subprocesses is TODAY, whatever the calendar says.
     monkeypatch.setenv("CSCONSOLE_TODAY", TODAY.isoformat())
     monkeypatch.delenv("CSCONSOLE_CACHE", raising=False)
-    # A keyring of this process only (tests/memory_keyring.py), never the user's.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
+    # A keyring of this process only (tests/helpers/memory_keyring.py), never the user's.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.helpers.memory_keyring.MemoryKeyring")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     import keyring.core
 
@@ -41,25 +44,44 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     keyring.core._keyring_backend = None
 
 
+@pytest.fixture(autouse=True)
+def collector_thawed() -> Iterator[None]:
+    """The console's main() freezes its start-up objects out of the collector's way for the
+    life of the process (views/app.py): a test that runs it leaves nothing frozen behind."""
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture
-def qsettings(tmp_path: Path):  # type: ignore[no-untyped-def]
+def qsettings(tmp_path: Path) -> QSettings:
     """The console's remembered settings, in a file of this test's own."""
     from PySide6.QtCore import QSettings
 
     return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
 
 
-@pytest.fixture
-def cache(tmp_path: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+def empty_cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new cache, migrated once per session: copying it is ~50× faster than migrating."""
     from csconsole.cache import Cache
 
-    c = Cache.open(tmp_path / "cache.sqlite")
+    path = tmp_path_factory.mktemp("empty") / "cache.sqlite"
+    Cache.open(path).close()
+    return path
+
+
+@pytest.fixture
+def cache(empty_cache_file: Path, tmp_path: Path) -> Iterator[Cache]:
+    """A new, empty cache of this test's own."""
+    from csconsole.cache import Cache
+
+    c = Cache.open(copy_cache(empty_cache_file, tmp_path / "cache.sqlite"))
     yield c
     c.close()
 
 
 @pytest.fixture
-def catalog():  # type: ignore[no-untyped-def]
+def catalog() -> Catalog:
     from csconsole.catalog import default_catalog
 
     return default_catalog()
@@ -69,7 +91,7 @@ def catalog():  # type: ignore[no-untyped-def]
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo warehouse for TODAY, made once per test session (read-only for tests)."""
     from csconsole.catalog import load_catalog
-    from csconsole.demo import generate_demo
+    from csconsole.ingest.demo import generate_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo-warehouse.sqlite"
     generate_demo(path, catalog=load_catalog(), today=TODAY)
@@ -81,8 +103,8 @@ def synced_demo_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
     """A cache with the demo warehouse synced into it, made once; copy it with `synced_cache`."""
     from csconsole.cache import Cache
     from csconsole.catalog import load_catalog
+    from csconsole.ingest.sync import Syncer
     from csconsole.models import Source, utcnow
-    from csconsole.sync import Syncer
 
     path = tmp_path_factory.mktemp("synced") / "cache.sqlite"
     with Cache.open(path) as cache:
@@ -97,26 +119,22 @@ def synced_demo_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
-def synced_cache(synced_demo_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+def synced_cache(synced_demo_file: Path, tmp_path: Path) -> Iterator[Cache]:
     """A private copy of the demo-synced cache."""
-    import shutil
-
     from csconsole.cache import Cache
 
-    path = tmp_path / "synced.sqlite"
-    shutil.copy(synced_demo_file, path)
-    c = Cache.open(path)
+    c = Cache.open(copy_cache(synced_demo_file, tmp_path / "synced.sqlite"))
     yield c
     c.close()
 
 
-# --- PostgreSQL (tests/pg.py): one throwaway server per session, a fresh database per test ---
+# --- PostgreSQL (tests/helpers/pg.py): one throwaway server per session, a fresh database per test ---
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PgServer]:
     """A throwaway PostgreSQL server. Skips where none can start, but fails under CI=true."""
-    from pg import ServerUnavailable, start_server
+    from tests.helpers.pg import ServerUnavailable, start_server
 
     try:
         server = start_server()

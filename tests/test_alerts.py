@@ -4,31 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from conftest import TODAY
 from csconsole.alerts import evaluate_alerts, list_alerts, raise_alerts, respond
+from csconsole.cache import Cache
+from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
 from csconsole.health.evaluation import Evaluation
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source
-from csconsole.sync import Syncer
+from tests.helpers import TODAY
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def demo_cache(cache, catalog, demo_warehouse: Path):  # type: ignore[no-untyped-def]
-    with cache.session() as session:
-        source = Source(name="demo", kind="sql", url=f"sqlite:///{demo_warehouse}", created_at=NOW)
-        session.add(source)
-    assert Syncer(cache, catalog, today=TODAY).sync(source).status == "ok"
-    return cache
+def demo_cache(synced_cache: Cache) -> Cache:
+    """The demo synced once per session (conftest), copied for this test."""
+    return synced_cache
 
 
-def test_demo_portfolio_has_every_status_and_alert_colour(demo_cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_demo_portfolio_has_every_status_and_alert_colour(
+    demo_cache: Cache, catalog: Catalog
+) -> None:
     engine = HealthEngine(demo_cache, catalog, today=TODAY, now=NOW)
     statuses = {e.status for e in engine.evaluate(engine.current_month)}
     assert statuses == {"green", "yellow", "red"}
@@ -40,7 +40,7 @@ def test_demo_portfolio_has_every_status_and_alert_colour(demo_cache, catalog) -
     assert evaluate_alerts(HealthEngine(demo_cache, catalog, today=TODAY, now=NOW)) == []
 
 
-def test_sync_leaves_local_tables_alone(demo_cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_sync_leaves_local_tables_alone(demo_cache: Cache, catalog: Catalog) -> None:
     evaluate_alerts(HealthEngine(demo_cache, catalog, today=TODAY, now=NOW))
     first = list_alerts(demo_cache, now=NOW)[0]
     respond(demo_cache, first.id, note="called the client", now=NOW)
@@ -68,18 +68,20 @@ def _evaluation(status: str, month: str = "2026-11") -> Evaluation:
         "essential",
         month,
         False,
-        status,
+        status,  # type: ignore[arg-type]
         (),
         (),
         9.1,
         None,
         None,
         (),
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.mark.parametrize(("status", "hours"), [("green", 24), ("yellow", 48), ("red", 4)])
-def test_status_change_raises_alert_with_due_time(demo_cache, status: str, hours: int) -> None:  # type: ignore[no-untyped-def]
+def test_status_change_raises_alert_with_due_time(
+    demo_cache: Cache, status: str, hours: int
+) -> None:
     reference = "yellow" if status != "yellow" else "green"
     (alert_id,) = raise_alerts(
         demo_cache, [_evaluation(status)], now=NOW, previous={"CL-001": reference}
@@ -93,7 +95,7 @@ def test_status_change_raises_alert_with_due_time(demo_cache, status: str, hours
     )
 
 
-def test_response_closes_and_overdue_first(demo_cache) -> None:  # type: ignore[no-untyped-def]
+def test_response_closes_and_overdue_first(demo_cache: Cache) -> None:
     raise_alerts(
         demo_cache,
         [_evaluation("yellow", "2026-10")],
@@ -112,7 +114,7 @@ def test_response_closes_and_overdue_first(demo_cache) -> None:  # type: ignore[
         respond(demo_cache, 9999, note="x", now=NOW)
 
 
-def test_explain_why_it_turned_red(demo_cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_explain_why_it_turned_red(demo_cache: Cache, catalog: Catalog) -> None:
     engine = HealthEngine(demo_cache, catalog, today=TODAY, now=NOW)
     result = engine.explain(engine.current_month, client=engine.find_client("Willow Creek Clinics"))
     assert (result.current.status, result.previous and result.previous.status) == ("red", "yellow")
@@ -123,7 +125,7 @@ def test_explain_why_it_turned_red(demo_cache, catalog) -> None:  # type: ignore
 # --- command line ---------------------------------------------------------------------
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     from csconsole.cli import main
 
     code = main(list(argv))
@@ -131,7 +133,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-
     return code, out.out, out.err
 
 
-def test_cli_status_json_shape(demo_cache, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_status_json_shape(demo_cache: Cache, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys, "status", "--json", "--cache", str(demo_cache.path), "--today", TODAY.isoformat()
     )
@@ -211,7 +213,9 @@ def test_cli_status_json_shape(demo_cache, capsys) -> None:  # type: ignore[no-u
         (["kpis", "--client", "CL-001", "--month", "2027-01"], "future"),
     ],
 )
-def test_cli_errors(demo_cache, capsys, argv: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_cli_errors(
+    demo_cache: Cache, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, _, err = run(capsys, *argv, "--cache", str(demo_cache.path), "--today", TODAY.isoformat())
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1

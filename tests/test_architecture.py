@@ -54,7 +54,9 @@ def test_engine_modules_import_no_qt() -> None:
 HEAVY = ("pandas", "numpy", "pyqtgraph", "alembic", "reportlab", "openpyxl", "jinja2", "keyring")
 
 
-def test_start_up_to_the_portfolio_loads_no_heavy_module(synced_demo_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_start_up_to_the_portfolio_loads_no_heavy_module(
+    synced_demo_file: Path, tmp_path: Path
+) -> None:
     """The main window's module and the portfolio it shows first import none of HEAVY, so
     the console opens fast (bench/bench_gui.py measures it); charts, ROI, reports, imports
     and emails load theirs when first used."""
@@ -238,3 +240,90 @@ def test_views_reach_the_cache_only_through_use_cases_and_engine_modules() -> No
     assert list(_database_uses(folder / "alerts.py"))  # the check sees an engine module's
     bad = [f"{path.relative_to(folder)}: {use}" for path in files for use in _database_uses(path)]
     assert bad == []
+
+
+def _module_files() -> dict[str, Path]:
+    """Every csconsole module outside the migrations (run by Alembic), by dotted name."""
+    root = Path(csconsole.__file__).parent
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if not name.startswith("csconsole.migrations"):
+            found[name] = path
+    return found
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Which csconsole modules each one imports, anywhere in it (inside functions too).
+
+    ``from csconsole.x import y`` is an edge to ``csconsole.x.y`` when that is a module and
+    to ``csconsole.x`` always; the package a module sits in is not counted as imported."""
+    files = _module_files()
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        targets: set[str] = set()
+        for module, names in _imports(path):
+            targets.add(module)
+            targets.update(f"{module}.{n}" for n in names)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                top = stack.pop()
+                part.append(top)
+                if top == node:
+                    break
+            if len(part) > 1:
+                found.append(sorted(part))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_sees_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle_among_csconsole_modules() -> None:
+    """No two modules need each other, not even through an import inside a function: each
+    layer can be read, tested and moved without the one above it."""
+    graph = _import_graph()
+    assert {"csconsole.cache", "csconsole.ingest.sync"} <= set(graph)
+    assert "csconsole.ingest.sync" in graph["csconsole.usecases.sync"]
+    assert _cycles(graph) == []
+
+
+#: A module past this is usually two (STYLE.md, "Packages by subsystem, modules by part").
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_longer_than_600_lines() -> None:
+    long = {
+        name: lines
+        for name, path in _module_files().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.test_opportunities import new
 
 from csconsole.cache import APPLICATION_ID, Cache, cache_engine, upgrade
 from csconsole.cache_backup import KEEP, backup, backups_dir, list_backups
@@ -19,6 +18,7 @@ from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import CacheError
 from csconsole.opportunities.context import load_context
+from tests.helpers.opportunities import new
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -150,6 +150,7 @@ def test_restore_puts_the_last_sound_backup_back(
     assert code == 1 and "--force" in err
 
 
+@pytest.mark.slow
 def test_recover_keeps_the_local_work_and_the_sync_fetches_the_rest(
     capsys: pytest.CaptureFixture[str], catalog: Catalog, synced_demo_file: Path, tmp_path: Path
 ) -> None:

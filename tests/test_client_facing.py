@@ -12,23 +12,21 @@ import random
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
-from tests.conftest import TODAY
 
 from csconsole import formatting as fmt
 from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
+from csconsole.email_templates import Templates, builtin_templates_dir
 from csconsole.emails import (
     MAILTO_LIMIT,
     Draft,
-    Templates,
-    builtin_templates_dir,
     draft_for_client,
     eml_bytes,
     mailto_url,
@@ -46,18 +44,11 @@ from csconsole.reports.export import (
 )
 from csconsole.reports.fonts import REGULAR, clean, printable, register_fonts
 from csconsole.reports.review import ReviewReport
-from csconsole.reviews import (
-    ActionItem,
-    Review,
-    TrendSeries,
-    gather_facts,
-    left_out,
-    load_review,
-    prefill,
-    save_review,
-)
+from csconsole.review_facts import TrendSeries, gather_facts
+from csconsole.reviews import ActionItem, Review, left_out, load_review, prefill, save_review
 from csconsole.rollup import parse_month
 from csconsole.settings import Settings
+from tests.helpers import TODAY
 
 MONTH = parse_month("2026-11")
 #: Internal identifiers that must never reach a client: incident keys and client keys.
@@ -142,7 +133,7 @@ def builtin() -> Templates:
         (lambda: fmt.number(12345.678, 1), "12,345.7"),
     ],
 )
-def test_formatting_table(call, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_formatting_table(call: Callable[[], str], expected: str) -> None:
     assert call() == expected
 
 
@@ -258,6 +249,7 @@ def test_letter_golden_text(synced_cache: Cache, catalog: Catalog, status: str) 
     assert len(mailto_url(draft)) <= MAILTO_LIMIT
 
 
+@pytest.mark.slow
 def test_every_builtin_letter_from_every_demo_client_fits_a_mail_link(
     synced_cache: Cache, catalog: Catalog
 ) -> None:
@@ -283,9 +275,7 @@ def test_every_builtin_letter_from_every_demo_client_fits_a_mail_link(
 
 def parse_eml(data: bytes) -> email.message.EmailMessage:
     # UTF-8 headers (SMTPUTF8) are read as text, as mail programs read them
-    return email.message_from_string(  # type: ignore[return-value]
-        data.decode("utf-8"), policy=policy.default
-    )
+    return email.message_from_string(data.decode("utf-8"), policy=policy.default)
 
 
 def test_every_demo_contact_keeps_its_recipient(synced_cache: Cache, catalog: Catalog) -> None:
@@ -355,6 +345,7 @@ def test_cli_says_when_the_recipient_cannot_be_written(
 SUBJECT_WORDS = ["Renée", "🎉", "👍🏽", "naïve", "month", "to", "Ålesund", "—", "🇫🇷", "👩‍💻", "ROI"]
 
 
+@pytest.mark.slow
 def test_subjects_with_emoji_and_accents_survive_folding() -> None:
     rng = random.Random(13)
     for n in range(400):

@@ -6,18 +6,19 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import TODAY
+import pytest
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog, load_catalog
-from csconsole.demo import generate_demo
 from csconsole.health.bands import Bands
 from csconsole.health.engine import HealthEngine
+from csconsole.ingest.demo import generate_demo
 from csconsole.opportunities.context import load_context
 from csconsole.opportunities.demo import create_demo_opportunities
 from csconsole.opportunities.store import list_opportunities
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, monthly_values
+from tests.helpers import TODAY
 
 
 def digest(path: Path) -> str:
@@ -29,6 +30,7 @@ def digest(path: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_demo_is_the_same_every_time(tmp_path: Path, demo_warehouse: Path) -> None:
     again = tmp_path / "again.sqlite"
     generate_demo(again, catalog=load_catalog(), today=TODAY)

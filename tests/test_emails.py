@@ -3,34 +3,32 @@
 from __future__ import annotations
 
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from conftest import TODAY
 from csconsole import wording
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.email_templates import TemplateProblem, Templates, builtin_templates_dir, render_text
 from csconsole.emails import (
     MAILTO_LIMIT,
     Draft,
     MailtoTooLong,
-    TemplateProblem,
-    Templates,
-    builtin_templates_dir,
     draft_for_client,
     eml_bytes,
     key_figures,
     mailto_url,
-    render_text,
     write_eml,
 )
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
 from csconsole.health.evaluation import Evaluation
 from csconsole.settings import Settings
+from tests.helpers import TODAY
 
 
 def _evaluations(cache: Cache, catalog: Catalog) -> list[Evaluation]:
@@ -44,7 +42,7 @@ def _client_with(cache: Cache, catalog: Catalog, status: str) -> Evaluation:
     return max(matching, key=lambda e: len(e.reasons))
 
 
-def _parse(data: bytes):  # type: ignore[no-untyped-def]
+def _parse(data: bytes) -> EmailMessage:
     return BytesParser(policy=policy.default).parsebytes(data)
 
 
@@ -291,7 +289,7 @@ def test_demo_drafts_fit_a_mailto_link(synced_cache: Cache, catalog: Catalog) ->
 # --- command line --------------------------------------------------------------------
 
 
-def _run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     from csconsole.cli import main
 
     code = main(list(argv))
@@ -300,8 +298,12 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped
 
 
 def test_cli_email_prints_and_saves(
-    synced_cache: Cache, catalog: Catalog, capsys, tmp_path: Path, isolated_home: Path
-) -> None:  # type: ignore[no-untyped-def]
+    synced_cache: Cache,
+    catalog: Catalog,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    isolated_home: Path,
+) -> None:
     red = _client_with(synced_cache, catalog, "red")
     cache = str(synced_cache.path)
     code, out, err = _run(capsys, "email", "--client", red.client_key, "--cache", cache)

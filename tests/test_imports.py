@@ -11,14 +11,14 @@ from typing import Any
 
 import openpyxl
 import pytest
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.errors import ImportFileError
-from csconsole.imports import ImportReport, import_file
+from csconsole.ingest.sheets import ImportReport, import_file
 from csconsole.models import Client, utcnow
+from tests.helpers import TODAY
 
 HEADER = ["Week", "Uptime%", "Time Saved", "Errors", "Satisfaction", "Notes"]
 #: Seed 002's Monthly Tracking Spreadsheet, as typed there.

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
-from tests.conftest import TODAY
-from tests.test_query_plans import statements
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest.runs import start_run
 from csconsole.portfolio import build_portfolio, snapshot_portfolio
 from csconsole.settings import Settings
-from csconsole.sync import start_run
 from csconsole.views.main_window import MainWindow
 from csconsole.views.portfolio_view import PortfolioModel
+from tests.helpers import TODAY
+from tests.test_query_plans import statements
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -132,7 +132,7 @@ def test_console_evaluates_again_when_the_snapshot_is_stale(
             lambda: window.portfolio is not None and not window.portfolio.stale, timeout=30_000
         )
     assert _whole_book_reads(sql) != []
-    assert snapshot_portfolio(synced_cache, catalog, today=TODAY).stale is False  # type: ignore[union-attr]
+    assert snapshot_portfolio(synced_cache, catalog, today=TODAY).stale is False
     window.close()
 
 

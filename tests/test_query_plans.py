@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from tests.conftest import TODAY
 
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
@@ -26,9 +25,10 @@ from csconsole.catalog import Catalog
 from csconsole.cli import main
 from csconsole.dashboard import build_dashboard
 from csconsole.health.engine import HealthEngine
-from csconsole.imports import import_file
+from csconsole.ingest.sheets import import_file
 from csconsole.portfolio import build_portfolio
 from csconsole.roi import client_roi
+from tests.helpers import TODAY
 
 #: Big tables whose full scan would grow with the history or the book.
 BIG = ("samples", "monthly_rollup", "status_history")
@@ -165,6 +165,7 @@ def test_status_of_one_client_on_the_command_line_evaluates_no_other(
     assert _history_clients(synced_cache) == {"CL-003"}
 
 
+@pytest.mark.slow
 def test_a_sync_evaluates_only_the_clients_it_changed(
     cache: Cache, demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,13 +11,15 @@ from sqlalchemy import text
 
 from csconsole import wording
 from csconsole.cache import Cache, cache_engine, head_revision, upgrade
+from csconsole.catalog import Catalog
 from csconsole.errors import KnownError
 from csconsole.health.engine import HealthEngine
+from csconsole.ingest.sync import Syncer
+from csconsole.review_facts import ReviewFacts, gather_facts
 from csconsole.reviews import (
     ActionItem,
     FeatureRequest,
     Review,
-    gather_facts,
     load_review,
     load_stored,
     save_review,
@@ -28,7 +30,7 @@ MONTH = parse_month("2026-10")
 HOSTILE = '<b>Tom & Jerry</b> said "it\'s ≥ 2× faster" — Café naïve 中文 日本語 한국어 🚀😀 &amp;'
 
 
-def _facts(cache: Cache, catalog, client: str = "CL-032"):  # type: ignore[no-untyped-def]
+def _facts(cache: Cache, catalog: Catalog, client: str = "CL-032") -> ReviewFacts:
     return gather_facts(cache, catalog, client=client, month=MONTH, engine=HealthEngine(cache, catalog))  # fmt: skip
 
 
@@ -57,7 +59,7 @@ def _add_opportunity(cache: Cache, client: str, *, required: str, area: str) -> 
     )
 
 
-def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalog: Catalog) -> None:
     upsell = _add_opportunity(synced_cache, "CL-032", required="enterprise", area="Predictive <AI>")
     within = _add_opportunity(synced_cache, "CL-032", required="essential", area="Lead intake")
     facts = _facts(synced_cache, catalog)
@@ -92,7 +94,9 @@ def test_prefill_wins_improvements_and_opportunities(synced_cache: Cache, catalo
     assert review.text("expansion_readiness") == "Partial"  # yellow
 
 
-def test_green_client_without_reasons_has_no_improvements(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_green_client_without_reasons_has_no_improvements(
+    synced_cache: Cache, catalog: Catalog
+) -> None:
     facts = _facts(synced_cache, catalog, "CL-004")
     review = load_review(synced_cache, facts)
     assert facts.status == "green"
@@ -100,7 +104,7 @@ def test_green_client_without_reasons_has_no_improvements(synced_cache: Cache, c
     assert review.text("optimisations") == "" and review.text("expansion") == ""
 
 
-def test_saved_as_typed_with_last_edited_in_utc(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_saved_as_typed_with_last_edited_in_utc(synced_cache: Cache, catalog: Catalog) -> None:
     facts = _facts(synced_cache, catalog)
     review = load_review(synced_cache, facts)
     review.sections["client_quote"] = HOSTILE + "\n\n  second line\r\n"
@@ -118,7 +122,9 @@ def test_saved_as_typed_with_last_edited_in_utc(synced_cache: Cache, catalog) ->
     assert again.text("improvements") == review.text("improvements")
 
 
-def test_unfinished_action_items_carry_over_to_the_next_month(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_unfinished_action_items_carry_over_to_the_next_month(
+    synced_cache: Cache, catalog: Catalog
+) -> None:
     september = Review(
         "CL-032",
         "2026-09",
@@ -141,9 +147,8 @@ def test_text_too_long_and_bad_feasibility_are_refused(synced_cache: Cache) -> N
         )
 
 
-def test_a_sync_never_touches_reviews(synced_cache: Cache, catalog) -> None:  # type: ignore[no-untyped-def]
+def test_a_sync_never_touches_reviews(synced_cache: Cache, catalog: Catalog) -> None:
     from csconsole.models import Source
-    from csconsole.sync import Syncer
 
     review = Review("CL-004", "2026-10", sections={"wins": HOSTILE}, actions=[ActionItem("t")])
     saved = save_review(synced_cache, review)

@@ -26,13 +26,13 @@ from csconsole.cache import Cache
 from csconsole.catalog import default_catalog
 from csconsole.cli import main
 from csconsole.errors import KnownError
-from csconsole.sources import get_source
-from csconsole.sources import test_source as check_source
-from csconsole.sync import Syncer
-from csconsole.warehouse import init_warehouse
-from pg import PgServer, create_demo_database
+from csconsole.ingest.sources import get_source
+from csconsole.ingest.sources import test_source as check_source
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.warehouse import init_warehouse
+from tests.helpers.pg import PgServer, create_demo_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 PASSWORD = "Pa55-<&>-ünï-🔑-xyz"
 #: A stale password left in keyring: it must not leak either.
@@ -56,8 +56,12 @@ FORMS = [*leak_forms(PASSWORD), *leak_forms(WRONG)]
 
 def assert_no_secret(where: str, text: str | bytes) -> None:
     for form in FORMS:
-        needle: str | bytes = form.encode("utf-8") if isinstance(text, bytes) else form
-        assert needle not in text, f"a form of the password ({form!r}) is in {where}"
+        if isinstance(text, bytes):
+            assert form.encode("utf-8") not in text, (
+                f"a form of the password ({form!r}) is in {where}"
+            )
+        else:
+            assert form not in text, f"a form of the password ({form!r}) is in {where}"
 
 
 @dataclass
@@ -175,9 +179,9 @@ def test_password_is_only_in_keyring_after_syncs_that_work_and_fail(
     except KnownError as exc:
         errors.append(exc)
     assert len(errors) == 4
-    for exc in errors:
-        for text in exception_texts(exc):
-            assert_no_secret(f"the exception {type(exc).__name__}", text)
+    for error in errors:
+        for text in exception_texts(error):
+            assert_no_secret(f"the exception {type(error).__name__}", text)
 
     # Everything csconsole wrote in its data folder: cache (and -wal/-shm), settings, log.
     files = [p for p in isolated_home.rglob("*") if p.is_file()]

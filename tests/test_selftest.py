@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_self_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -22,6 +24,7 @@ def run_self_test(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_self_test_passes_every_step_and_leaves_the_user_data_alone(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = run_self_test({"CSCONSOLE_HOME": str(home)})

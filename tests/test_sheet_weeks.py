@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,10 @@ from csconsole.catalog import Catalog
 from csconsole.dashboard import weekly_tracking
 from csconsole.errors import ImportFileError
 from csconsole.health.engine import HealthEngine
-from csconsole.imports import import_file
+from csconsole.ingest.sheets import ImportReport, import_file
 from csconsole.roi import client_roi
 from csconsole.rollup import catalog_rules, month_index, monthly_values
-from health_helpers import add_client, add_samples, weekly
+from tests.helpers.health_helpers import add_client, add_samples, weekly
 
 TODAY = date(2026, 11, 22)
 NOVEMBER = month_index(date(2026, 11, 1))
@@ -44,7 +45,7 @@ def sheet(tmp_path: Path, rows: list[list[str]], name: str = "tracking.csv") -> 
     return write(tmp_path / name, [["Week", "Uptime%", "Time Saved", "Notes"], *rows])
 
 
-def run(cache: Cache, catalog: Catalog, path: Path, **kw):  # type: ignore[no-untyped-def]
+def run(cache: Cache, catalog: Catalog, path: Path, **kw: Any) -> ImportReport:
     return import_file(cache, catalog, path, client="CL-900", month="2026-11", today=TODAY, **kw)
 
 

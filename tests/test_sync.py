@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer, retention_cutoff
 from csconsole.models import Source, utcnow
-from csconsole.sync import Syncer, SyncProgress, retention_cutoff
+from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 
@@ -48,6 +49,7 @@ def count(db: Cache | Path, sql: str, *params: object) -> int:
         return int(conn.execute(sql, params).fetchone()[0])
 
 
+@pytest.mark.slow
 def test_first_sync_copies_every_row_and_second_changes_nothing(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -77,6 +79,7 @@ def test_first_sync_copies_every_row_and_second_changes_nothing(
     assert json.loads(runs[0][1])["inserted"] == first.inserted
 
 
+@pytest.mark.slow
 def test_sync_picks_up_only_what_changed(cache: Cache, catalog: Catalog, warehouse: Path) -> None:
     source = add_source(cache, warehouse)
     Syncer(cache, catalog, today=TODAY).sync(source)
@@ -123,6 +126,7 @@ BAD_ROWS = [
 ]
 
 
+@pytest.mark.slow
 def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -166,6 +170,7 @@ def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
     assert again.rejected_total == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
@@ -199,6 +204,7 @@ def test_bad_client_rows_are_rejected(
 # --- retention, failures, cancel -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_retention_keeps_only_the_configured_months(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -233,6 +239,7 @@ def test_a_database_without_the_contract_is_named(
     assert "cs_clients" in summary.message and "contract" in summary.message
 
 
+@pytest.mark.slow
 def test_cancel_keeps_finished_batches_and_the_next_run_completes(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -259,6 +266,7 @@ def test_cancel_keeps_finished_batches_and_the_next_run_completes(
     assert rest.updated == 0
 
 
+@pytest.mark.slow
 def test_a_killed_sync_leaves_a_consistent_cache_and_the_next_run_finishes(
     warehouse: Path, tmp_path: Path
 ) -> None:
@@ -315,6 +323,7 @@ def test_a_killed_sync_leaves_a_consistent_cache_and_the_next_run_finishes(
     assert statuses == ["interrupted", "ok"]
 
 
+@pytest.mark.slow
 def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
     cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
 ) -> None:
@@ -322,7 +331,9 @@ def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
         conn.execute("UPDATE cs_clients SET setup_fee = 4500 WHERE client_id = 'CL-001'")
     Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
     with cache.engine.connect() as conn:
-        fees = dict(conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all())
+        fees: dict[str, float] = dict(
+            conn.exec_driver_sql("SELECT key, setup_fee FROM clients").all()
+        )
     assert fees["CL-001"] == 4500.0 and fees["CL-002"] == 0.0
 
     # A warehouse made before the column existed: no setup_fee anywhere.
@@ -338,12 +349,13 @@ def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
     assert tuple(row) == (40, 0.0)
 
 
+@pytest.mark.slow
 def test_a_sync_never_overwrites_a_typed_sheet_value(
     cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
 ) -> None:
     from datetime import UTC, date, datetime
 
-    from csconsole.imports import import_file
+    from csconsole.ingest.sheets import import_file
     from csconsole.rollup import catalog_rules, month_index, monthly_values
 
     source = add_source(cache, warehouse)
@@ -399,6 +411,7 @@ def load_week_values(cache: Cache, client_id: int, month: int) -> list[float]:
     return [float(v) for v in frame["value"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("team", "landed"), [(5, True), (1, False), (0, True)])
 def test_team_hours_are_checked_against_168_per_person(
     cache: Cache, catalog: Catalog, warehouse: Path, team: int, landed: bool

@@ -21,14 +21,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-from tests.conftest import TODAY
 
 from csconsole.cache import Cache
-from csconsole.catalog import Catalog
+from csconsole.catalog import Catalog, load_catalog
 from csconsole.cli import main
+from csconsole.ingest.checks import Checker
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.sync_lock import sync_lock
 from csconsole.models import Source, utcnow
-from csconsole.sync import Syncer, SyncProgress, _Checker
-from csconsole.sync_lock import sync_lock
+from tests.helpers import TODAY, copy_cache
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 LATER = "2026-11-22 06:00:00.000000"
@@ -43,11 +45,12 @@ TABLES = {
 }
 
 
-@pytest.fixture
-def warehouse(demo_warehouse: Path, tmp_path: Path) -> Path:
-    """A copy of the demo warehouse whose tables are views, as a warehouse may expose them:
-    each adds the rows of a table without constraints (`<table>_extra`), where any value goes."""
-    path = tmp_path / "warehouse.sqlite"
+@pytest.fixture(scope="session")
+def views_warehouse_file(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse whose tables are views, as a warehouse may expose them: each adds
+    the rows of a table without constraints (`<table>_extra`), where any value goes. Made
+    once; copy it with `warehouse`."""
+    path = tmp_path_factory.mktemp("views") / "warehouse.sqlite"
     shutil.copy(demo_warehouse, path)
     with sqlite3.connect(path) as conn:
         for table, columns in TABLES.items():
@@ -57,6 +60,14 @@ def warehouse(demo_warehouse: Path, tmp_path: Path) -> Path:
                 f"CREATE VIEW {table} AS SELECT {columns} FROM {table}_base "
                 f"UNION ALL SELECT {columns} FROM {table}_extra"
             )
+    return path
+
+
+@pytest.fixture
+def warehouse(views_warehouse_file: Path, tmp_path: Path) -> Path:
+    """This test's copy of the warehouse whose tables are views."""
+    path = tmp_path / "warehouse.sqlite"
+    shutil.copy(views_warehouse_file, path)
     return path
 
 
@@ -90,11 +101,43 @@ def rejected(cache: Cache) -> list[tuple[str, str, dict[str, Any]]]:
     return [(ref, reason, json.loads(raw)) for ref, reason, raw in rows]
 
 
+@pytest.fixture(scope="session")
+def synced_views_file(views_warehouse_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache with the warehouse of views synced into it, made once; `synced` copies it."""
+    path = tmp_path_factory.mktemp("synced-views") / "cache.sqlite"
+    with Cache.open(path) as cache:
+        source = add_source(cache, views_warehouse_file)
+        assert Syncer(cache, load_catalog(), today=TODAY, now=NOW).sync(source).status == "ok"
+    return path
+
+
 @pytest.fixture
-def synced(cache: Cache, catalog: Catalog, warehouse: Path) -> Source:
-    source = add_source(cache, warehouse)
-    assert Syncer(cache, catalog, today=TODAY, now=NOW).sync(source).status == "ok"
-    return source
+def synced_cache_of_views(
+    synced_views_file: Path, warehouse: Path, tmp_path: Path
+) -> Iterator[Cache]:
+    """A private copy of the synced cache, its source pointed at this test's `warehouse`."""
+    path = copy_cache(synced_views_file, tmp_path / "synced-views.sqlite")
+    with Cache.open(path) as cache:
+        with cache.session() as session:
+            session.query(Source).one().url = f"sqlite:///{warehouse}"
+        yield cache
+
+
+@pytest.fixture
+def synced(synced_cache_of_views: Cache) -> Source:
+    """The source of `cache`, this test's `warehouse`, synced once already."""
+    with synced_cache_of_views.session() as session:
+        return session.query(Source).one()
+
+
+@pytest.fixture
+def cache(request: pytest.FixtureRequest, cache: Cache) -> Cache:
+    """conftest's new empty cache, or for a test that asks for `synced`, the cache it was
+    synced into."""
+    if "synced" in request.fixturenames:
+        synced_cache: Cache = request.getfixturevalue("synced_cache_of_views")
+        return synced_cache
+    return cache
 
 
 def test_a_blob_value_is_set_aside_and_the_good_rows_land(
@@ -130,6 +173,7 @@ def test_a_blob_value_is_set_aside_and_the_good_rows_land(
     assert (again.status, again.rejected_total) == ("ok", 0)
 
 
+@pytest.mark.slow
 def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     cache: Cache, catalog: Catalog, warehouse: Path
 ) -> None:
@@ -137,8 +181,8 @@ def test_a_run_that_breaks_is_recorded_as_failed_and_logged(
     source = add_source(cache, warehouse)
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("csconsole.sync")
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
+    logger = logging.getLogger("csconsole.ingest.sync")
     logger.addHandler(handler)
 
     def progress(p: SyncProgress) -> None:
@@ -233,7 +277,7 @@ def test_incidents_get_the_same_checks_as_samples(
 
 
 def test_a_target_that_is_not_finite_gets_the_contracts_category(catalog: Catalog) -> None:
-    checker = _Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
+    checker = Checker(catalog, today=TODAY, client_ids={"CL-001": 1})
     good, bad = checker.targets(
         [("CL-001", "uptime", math.nan), ("CL-001", "uptime", math.inf), ("CL-001", "uptime", 99.0)]
     )
@@ -271,6 +315,7 @@ def interrupt_second_sheet_write() -> Iterator[None]:
         yield
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -300,6 +345,7 @@ def test_ctrl_c_in_a_batch_says_interrupted_and_records_it(
     assert statuses == ["interrupted", "ok"]
 
 
+@pytest.mark.slow
 def test_a_second_sync_of_the_same_cache_says_who_runs_and_changes_nothing(
     tmp_path: Path, warehouse: Path
 ) -> None:

@@ -20,16 +20,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
-from tests.conftest import TODAY
 
-from csconsole import sync as sync_module
 from csconsole.cache import Cache
 from csconsole.cli import main
-from csconsole.sync import retention_cutoff
-from csconsole.warehouse import init_warehouse
-from pg import PgServer, create_demo_database
+from csconsole.ingest import sync as sync_module
+from csconsole.ingest.sync import retention_cutoff
+from csconsole.ingest.warehouse import init_warehouse
+from tests.helpers import TODAY
+from tests.helpers.pg import PgServer, create_demo_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 CONTRACT_TABLES = ("cs_clients", "cs_client_targets", "cs_metric_samples", "cs_incidents")
 
@@ -159,7 +159,7 @@ def test_warehouse_init_creates_the_contract_in_an_empty_database(
 def test_demo_synced_from_postgres_is_complete_idempotent_and_incremental(
     postgres: PgServer, pg_url: str, demo_warehouse: Path, cli: Cli, isolated_home: Path
 ) -> None:
-    from pg import copy_sqlite_warehouse
+    from tests.helpers.pg import copy_sqlite_warehouse
 
     database = db_name(pg_url)
     assert cli("warehouse", "init", pg_url, "--password-stdin", stdin=postgres.password).code == 0

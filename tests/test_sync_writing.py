@@ -17,16 +17,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from tests.conftest import TODAY
 
-from csconsole import sync
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest import sync
+from csconsole.ingest.sync import Syncer
+from csconsole.ingest.writing import clear_staged_samples, upsert_samples
 from csconsole.models import Source, utcnow
 from csconsole.settings import Settings
-from csconsole.sync import Syncer, upsert_samples
 from csconsole.views.sync_controller import run_sync, spared
 from csconsole.views.tasks import TaskContext
+from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
 KEY_ORDER = "SELECT client_id, metric, period_start FROM samples ORDER BY rowid"
@@ -93,6 +94,7 @@ def watch_sample_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[i
 # --- key order by SQLite ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_unsorted_batch_lands_in_key_order_with_exact_counts(
     cache: Cache, catalog: Catalog, source: Source
 ) -> None:
@@ -126,6 +128,7 @@ def test_an_unsorted_batch_lands_in_key_order_with_exact_counts(
     assert staged == 0
 
 
+@pytest.mark.slow
 def test_a_batch_reaches_samples_by_one_sorted_insert_select(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path
 ) -> None:
@@ -149,7 +152,7 @@ def test_a_batch_reaches_samples_by_one_sorted_insert_select(
     assert "SELECT" in statement and "ORDER BY client_id, metric, period_start" in statement
     assert not parameters
     with cache.engine.connect() as conn:
-        sync.clear_staged_samples(conn.connection.driver_connection)  # type: ignore[arg-type]
+        clear_staged_samples(conn.connection.driver_connection)  # type: ignore[arg-type]
         plan = " / ".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
     assert "USE TEMP B-TREE FOR ORDER BY" in plan, plan
     # The source delivers in load order, far from key order; the batch landed sorted.
@@ -169,6 +172,7 @@ def test_a_batch_reaches_samples_by_one_sorted_insert_select(
 # --- reading in slices --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_source_is_read_a_slice_at_a_time_with_no_lock_on_the_cache(
     cache: Cache,
     catalog: Catalog,
@@ -198,6 +202,7 @@ def test_the_source_is_read_a_slice_at_a_time_with_no_lock_on_the_cache(
     assert count(cache, "SELECT count(*) FROM samples") == total
 
 
+@pytest.mark.slow
 def test_a_duplicate_in_another_slice_of_the_batch_is_still_a_duplicate(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -223,6 +228,7 @@ def test_a_duplicate_in_another_slice_of_the_batch_is_still_a_duplicate(
         assert list(values) == [9.2, 9.4]  # the first of the two kept
 
 
+@pytest.mark.slow
 def test_a_cancel_between_slices_drops_only_the_unfinished_batch(
     cache: Cache,
     catalog: Catalog,
@@ -262,7 +268,7 @@ def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
     assert gc.get_freeze_count() == 0
     frozen: list[int] = []
     ctx = TaskContext(lambda _progress: frozen.append(gc.get_freeze_count()))
-    summaries = run_sync(
+    result = run_sync(
         ctx,
         cache=cache,
         catalog=catalog,
@@ -271,7 +277,7 @@ def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
         settings=Settings(),
         today=TODAY,
     )
-    assert [s.status for s in summaries] == ["ok"]
+    assert [s.status for s in result.summaries] == ["ok"]
     assert frozen and min(frozen) > 0
     assert gc.get_freeze_count() == 0  # given back once the sync ended
 

@@ -10,15 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.conftest import TODAY
 
 from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled, KnownError
+from csconsole.ingest.runs import SyncProgress, SyncSummary
 from csconsole.models import Source, utcnow
 from csconsole.rollup import month_index
-from csconsole.sync import SyncProgress, SyncSummary
 from csconsole.usecases.alerts import (
     raise_alerts_for,
     record_response,
@@ -30,6 +29,7 @@ from csconsole.usecases.health import evaluate_status, explain_status
 from csconsole.usecases.imports import SheetImported, import_sheet
 from csconsole.usecases.reviews import export_reports
 from csconsole.usecases.sync import sync_sources
+from tests.helpers import TODAY
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -54,6 +54,7 @@ def _alert_clients(cache: Cache, ids: list[int]) -> set[str]:
     return {a.client_key for a in list_alerts(cache, include_closed=True, now=NOW) if a.id in ids}
 
 
+@pytest.mark.slow
 def test_a_sync_raises_alerts_for_the_clients_it_changed_and_no_others(
     cache: Cache, catalog: Catalog, source: Source, warehouse: Path
 ) -> None:

@@ -60,7 +60,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from csconsole.cache_backup import restore
-    from csconsole.sync_lock import sync_lock
+    from csconsole.ingest.sync_lock import sync_lock
 
     path = _path(args)
     _refuse_sound(path, args, "restoring a backup")
@@ -75,8 +75,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    from csconsole.cache_backup import recover
-    from csconsole.sync_lock import sync_lock
+    from csconsole.cache_recovery import recover
+    from csconsole.ingest.sync_lock import sync_lock
 
     path = _path(args)
     _refuse_sound(path, args, "re-creating it")

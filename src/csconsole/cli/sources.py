@@ -18,8 +18,8 @@ from csconsole.errors import NoKeyringError
 
 
 def cmd_source_add(args: argparse.Namespace) -> int:
-    from csconsole.sources import add_source
-    from csconsole.warehouse import parse_url
+    from csconsole.ingest.sources import add_source
+    from csconsole.ingest.warehouse import parse_url
 
     parsed = parse_url(args.url)
     password: str | None = None
@@ -50,7 +50,7 @@ def cmd_source_add(args: argparse.Namespace) -> int:
 
 
 def cmd_source_list(args: argparse.Namespace) -> int:
-    from csconsole.sources import list_sources
+    from csconsole.ingest.sources import list_sources
 
     with open_cache(args) as cache:
         sources = list_sources(cache)
@@ -81,7 +81,7 @@ def cmd_source_list(args: argparse.Namespace) -> int:
 
 
 def cmd_source_remove(args: argparse.Namespace) -> int:
-    from csconsole.sources import remove_source
+    from csconsole.ingest.sources import remove_source
 
     with open_cache(args) as cache:
         remove_source(cache, args.name)
@@ -90,7 +90,7 @@ def cmd_source_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_source_test(args: argparse.Namespace) -> int:
-    from csconsole.sources import get_source, test_source
+    from csconsole.ingest.sources import get_source, test_source
 
     with open_cache(args) as cache:
         source = get_source(cache, args.name)
@@ -99,7 +99,7 @@ def cmd_source_test(args: argparse.Namespace) -> int:
 
 
 def cmd_warehouse_init(args: argparse.Namespace) -> int:
-    from csconsole.warehouse import init_warehouse
+    from csconsole.ingest.warehouse import init_warehouse
 
     password = read_stdin_secret() if args.password_stdin else None
     dialect = init_warehouse(args.url, password=password)

@@ -46,8 +46,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
-    from csconsole.sources import get_source, list_sources
-    from csconsole.sync import SyncSummary
+    from csconsole.ingest.runs import SyncSummary
+    from csconsole.ingest.sources import get_source, list_sources
     from csconsole.usecases.sync import sync_sources
 
     def progress(step: object) -> None:

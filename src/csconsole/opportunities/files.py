@@ -15,6 +15,7 @@ from sqlalchemy import select
 from csconsole import csvsafe
 from csconsole.cache import Cache
 from csconsole.errors import ImportFileError, KnownError
+from csconsole.ingest.spreadsheets import Table, Uncomputed, read_tables
 from csconsole.opportunities.checks import Raw, cell_text, is_blank, validate
 from csconsole.opportunities.context import Context, load_categories
 from csconsole.opportunities.model import COLUMNS, ID_PATTERN, Opportunity
@@ -25,7 +26,6 @@ from csconsole.opportunities.store import (
     insert_opportunity,
     update_opportunity,
 )
-from csconsole.spreadsheets import Table, Uncomputed, read_tables
 
 REQUIRED_COLUMNS = ("Client", "Category", "Area", "Priority", "Required package", "Status")
 #: Exports show labels where the import columns hold codes ("Advanced feature", not

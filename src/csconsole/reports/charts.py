@@ -14,7 +14,7 @@ from reportlab.lib import colors
 from csconsole import formatting as fmt
 from csconsole.reports.branding import Branding
 from csconsole.reports.fonts import BOLD, REGULAR, clean, plain_font_for
-from csconsole.reviews import TrendSeries
+from csconsole.review_facts import TrendSeries
 from csconsole.rollup import parse_month
 
 

@@ -26,7 +26,8 @@ from csconsole.health.engine import HealthEngine, open_engine
 from csconsole.health.evaluation import Evaluation
 from csconsole.reports import KINDS
 from csconsole.reports.branding import Branding, load_branding
-from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review
+from csconsole.review_facts import ReviewFacts, gather_facts
+from csconsole.reviews import Review, load_review
 from csconsole.rollup import month_label, parse_month
 
 Progress = Callable[[int, int, str], None]

@@ -17,7 +17,8 @@ from csconsole.reports.base import TREND_WORDS, Cell, ReportRenderer
 from csconsole.reports.branding import Branding
 from csconsole.reports.charts import trend_panels
 from csconsole.reports.fonts import markup
-from csconsole.reviews import SECTION_BY_KEY, Review, ReviewFacts, blank
+from csconsole.review_facts import ReviewFacts
+from csconsole.reviews import SECTION_BY_KEY, Review, blank
 from csconsole.rollup import parse_month
 
 

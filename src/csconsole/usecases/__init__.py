@@ -20,7 +20,7 @@ By subject:
 Actions that are one engine call already name themselves in their engine module and
 are called there: saving a review (:func:`csconsole.reviews.save_review`), the
 opportunities' create, save, remove, import and export (:mod:`csconsole.opportunities`),
-the sources (:mod:`csconsole.sources`). Reads that only show data (the portfolio, a
+the sources (:mod:`csconsole.ingest.sources`). Reads that only show data (the portfolio, a
 dashboard, the alerts list) are the engine's too.
 
 Importing this package loads nothing: the command line imports a subject's module when

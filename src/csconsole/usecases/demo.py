@@ -9,8 +9,8 @@ from pathlib import Path
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.ingest.runs import SyncSummary
 from csconsole.settings import Settings
-from csconsole.sync import SyncSummary
 from csconsole.usecases import Progress
 
 
@@ -46,12 +46,12 @@ def load_demo(
     (None) when the cache has clients already.
 
     ``progress`` gets a line of text for each step, the sync's
-    :class:`~csconsole.sync.SyncProgress` and then its summary."""
-    from csconsole.demo import generate_demo
+    :class:`~csconsole.ingest.runs.SyncProgress` and then its summary."""
+    from csconsole.ingest.demo import generate_demo
+    from csconsole.ingest.sources import ensure_demo_source
+    from csconsole.ingest.sync import Syncer
     from csconsole.opportunities.demo import create_demo_opportunities
     from csconsole.paths import demo_warehouse_path
-    from csconsole.sources import ensure_demo_source
-    from csconsole.sync import Syncer
     from csconsole.usecases.alerts import raise_alerts_for
 
     if if_empty and _has_clients(cache):

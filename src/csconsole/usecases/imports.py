@@ -8,7 +8,7 @@ from pathlib import Path
 
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
-from csconsole.imports import ImportReport, import_file, preview_file
+from csconsole.ingest.sheets import ImportReport, import_file, preview_file
 from csconsole.usecases.alerts import raise_alerts_for
 
 

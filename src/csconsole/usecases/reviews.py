@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.health.engine import HealthEngine, open_engine
-from csconsole.reviews import Review, ReviewFacts, gather_facts, load_review
+from csconsole.review_facts import ReviewFacts, gather_facts
+from csconsole.reviews import Review, load_review
 from csconsole.rollup import parse_month
 from csconsole.usecases import Progress
 

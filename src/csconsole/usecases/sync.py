@@ -10,9 +10,10 @@ from datetime import date
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import Cancelled
+from csconsole.ingest.runs import SyncSummary
+from csconsole.ingest.sync import Syncer
 from csconsole.models import Source
 from csconsole.settings import Settings
-from csconsole.sync import Syncer, SyncSummary
 from csconsole.usecases import Progress
 from csconsole.usecases.alerts import raise_alerts_for
 
@@ -56,8 +57,8 @@ def sync_sources(
     alerts for the clients whose data changed, and only those.
 
     ``password`` is asked for each source just before its sync. ``progress`` gets a
-    :class:`~csconsole.sync.SyncProgress` as a source's rows go in and the source's
-    :class:`~csconsole.sync.SyncSummary` when it is done. ``cancel`` stops the work at
+    :class:`~csconsole.ingest.runs.SyncProgress` as a source's rows go in and the source's
+    :class:`~csconsole.ingest.runs.SyncSummary` when it is done. ``cancel`` stops the work at
     the next batch (the batches done are kept) or raises :class:`Cancelled` between
     sources."""
     settings = settings or Settings.load()

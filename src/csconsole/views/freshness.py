@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from csconsole.sync import SyncSummary
+from csconsole.ingest.runs import SyncSummary
 
 
 def clock_time(moment: datetime, now: datetime) -> str:

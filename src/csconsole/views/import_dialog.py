@@ -1,7 +1,7 @@
 """File ▸ Import tracking sheet…: a client's sheet previewed value by value, then imported.
 
-Nothing is written before Import: the preview (:func:`csconsole.imports.preview_file`) and
-the import (:func:`csconsole.imports.import_file`) run on the window's TaskRunner. Changing
+Nothing is written before Import: the preview (:func:`csconsole.ingest.sheets.preview_file`) and
+the import (:func:`csconsole.ingest.sheets.import_file`) run on the window's TaskRunner. Changing
 the file, client or month checks again; a result that arrives after such a change, or after
 the dialog closed, is dropped.
 """
@@ -42,7 +42,7 @@ from csconsole.views.table_model import RIGHT, SORT_ROLE, RowsModel
 from csconsole.views.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:  # the import engine loads when the dialog first works, not at start-up
-    from csconsole.imports import ImportReport, PreviewRow
+    from csconsole.ingest.sheets import ImportReport, PreviewRow
 
 #: Files the dashboard accepts when dropped (the engine also reads .tsv and .txt by Browse…).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")

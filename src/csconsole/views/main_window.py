@@ -54,7 +54,7 @@ from csconsole.views.tasks import TaskContext, TaskRunner
 from csconsole.views.theme import apply_theme, current_theme
 
 if TYPE_CHECKING:
-    from csconsole.imports import ImportReport
+    from csconsole.ingest.sheets import ImportReport
 
 log = logging.getLogger(__name__)
 

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 
 from csconsole.cache import Cache
 from csconsole.errors import KnownError, NoKeyringError
+from csconsole.ingest.sources import add_source, list_sources, remove_source, test_source
+from csconsole.ingest.warehouse import parse_url
 from csconsole.models import Source
 from csconsole.settings import Settings
-from csconsole.sources import add_source, list_sources, remove_source, test_source
 from csconsole.views.tasks import TaskRunner
 from csconsole.views.theme import THEMES
-from csconsole.warehouse import parse_url
 
 #: Band fields shown in the dialog: (settings key, label, minimum, maximum, step, suffix).
 #: Shortfalls are fractions in the engine and percentages on screen.

@@ -14,10 +14,10 @@ from csconsole import credentials
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
 from csconsole.errors import NoKeyringError
+from csconsole.ingest.runs import SyncProgress
+from csconsole.ingest.sources import list_sources
 from csconsole.models import Source
 from csconsole.settings import Settings
-from csconsole.sources import list_sources
-from csconsole.sync import SyncProgress
 from csconsole.usecases.sync import SyncResult, sync_sources
 from csconsole.views.tasks import TaskContext, TaskRunner
 

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole.alerts import AlertView, list_alerts
+from csconsole.email_templates import Templates
 from csconsole.emails import (
     Draft,
     MailtoTooLong,
-    Templates,
     draft_for_alert,
     mailto_url,
     recipient_problem,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from csconsole import formatting as fmt
 from csconsole import wording
 from csconsole.health.rules import MARKS, TREND_ARROWS, fmt_value
-from csconsole.reviews import ReviewFacts
+from csconsole.review_facts import ReviewFacts
 from csconsole.views.table_state import setup_columns
 from csconsole.views.theme import status_colours, status_label
 

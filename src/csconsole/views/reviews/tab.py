@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 from csconsole import clock
 from csconsole.errors import KnownError
 from csconsole.health.engine import open_engine
-from csconsole.reviews import Review, ReviewFacts, describe_edited, left_out, save_review
+from csconsole.review_facts import ReviewFacts
+from csconsole.reviews import Review, describe_edited, left_out, save_review
 from csconsole.rollup import month_index, month_label, parse_month
 from csconsole.usecases.reviews import ExportProgress, export_report, export_reports, open_review
 from csconsole.views.bus import Change

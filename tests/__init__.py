@@ -1,0 +1,1 @@
+"""csconsole's tests, laid out as src/csconsole/ is (a package, so `pytest` imports them by name)."""

@@ -1,0 +1,1 @@
+from tests.helpers.opportunities import ctx, store  # noqa: F401  (fixtures)
