@@ -18,7 +18,8 @@ copy of every sample in Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -124,6 +125,18 @@ def samples_source(cursor: Any, client_ids: Sequence[int] | None = None) -> str:
     return _TYPED.format(ids=", ".join(str(c) for c in typed))
 
 
+@contextmanager
+def _driver_cursor(engine: Engine) -> Iterator[Any]:
+    """A DBAPI cursor on one of the engine's connections: SQLAlchemy's row objects cost
+    more than the queries that read samples and the rollup."""
+    with engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+
 def load_samples(
     engine: Engine,
     *,
@@ -147,17 +160,12 @@ def load_samples(
     if metrics is not None:
         where.append(f"metric IN ({', '.join('?' for _ in metrics)})")
         params.extend(metrics)
-    # The DBAPI cursor directly: SQLAlchemy's row objects cost more than the query here.
-    with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            source = samples_source(cursor, client_ids)
-            sql = f"SELECT client_id, metric, period_start, grain, value FROM {source}"
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            rows = cursor.execute(sql, tuple(params)).fetchall()
-        finally:
-            cursor.close()
+    with _driver_cursor(engine) as cursor:
+        source = samples_source(cursor, client_ids)
+        sql = f"SELECT client_id, metric, period_start, grain, value FROM {source}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = cursor.execute(sql, tuple(params)).fetchall()
     return samples_frame(rows)
 
 
@@ -274,6 +282,11 @@ MonthlyValues = dict[tuple[int, str, int], tuple[float, date, str]]
 
 _ROLLUP_COLUMNS = "month, client_id, metric, n, total, top, last_start, last_value, last_grain"
 _MONTH = "substr(period_start, 1, 7)"
+#: A rollup row ``r`` whose pair is not waiting for a refresh.
+_CLEAN = (
+    "NOT EXISTS (SELECT 1 FROM rollup_dirty AS d "
+    "WHERE d.month = r.month AND d.client_id = r.client_id)"
+)
 
 
 def _aggregated(source: str, where: str) -> str:
@@ -328,9 +341,7 @@ def _rollup_rows(
         clients = f" AND client_id IN ({', '.join('?' for _ in client_ids)})"
         params.extend(client_ids)
     rows: list[tuple[Any, ...]] = cursor.execute(
-        f"SELECT {_ROLLUP_COLUMNS} FROM monthly_rollup AS r WHERE {months}{clients} "
-        "AND NOT EXISTS (SELECT 1 FROM rollup_dirty AS d "
-        "WHERE d.month = r.month AND d.client_id = r.client_id)",
+        f"SELECT {_ROLLUP_COLUMNS} FROM monthly_rollup AS r WHERE {months}{clients} AND {_CLEAN}",
         tuple(params),
     ).fetchall()
     dirty = cursor.execute(
@@ -364,12 +375,8 @@ def monthly_values(
     mean is sum / count, "last" the value of the sample with the latest start.
     """
     labels = [month_label(m) for m in range(first_month, last_month + 1)]
-    with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            rows = _rollup_rows(cursor, labels, client_ids)
-        finally:
-            cursor.close()
+    with _driver_cursor(engine) as cursor:
+        rows = _rollup_rows(cursor, labels, client_ids)
     out: MonthlyValues = {}
     indexes = {label: parse_month(label) for label in labels}
     days: dict[str, date] = {}
@@ -392,20 +399,13 @@ def monthly_values(
 
 def has_data(engine: Engine, month: int) -> bool:
     """Whether any client has a sample or sheet value in ``month``."""
-    label = month_label(month)
-    with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            return _month_has_rows(cursor, label)
-        finally:
-            cursor.close()
+    with _driver_cursor(engine) as cursor:
+        return _month_has_rows(cursor, month_label(month))
 
 
 def _month_has_rows(cursor: Any, label: str) -> bool:
     clean = cursor.execute(
-        "SELECT 1 FROM monthly_rollup AS r WHERE month = ? AND NOT EXISTS (SELECT 1 FROM "
-        "rollup_dirty AS d WHERE d.month = r.month AND d.client_id = r.client_id) LIMIT 1",
-        (label,),
+        f"SELECT 1 FROM monthly_rollup AS r WHERE month = ? AND {_CLEAN} LIMIT 1", (label,)
     ).fetchone()
     if clean is not None:
         return True
