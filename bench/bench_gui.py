@@ -301,6 +301,11 @@ def child_sync(args: argparse.Namespace) -> dict[str, Any]:
     cache_path = Path(args.cache)  # with its source, added by the parent's `csconsole source add`
     app, window, cache = new_window(cache_path, today, args.ini)
     wait_until(app, lambda: window.portfolio is not None)
+    # As a user would, who clicks Sync once the window has settled: the console pays the
+    # first uses (pandas, the ORM's first query, the locale) in the background by then.
+    wait_until(
+        app, lambda: window.warm_up_started and window.runner.running("warm-up") is None, 60.0
+    )
 
     ticks: list[float] = []
     heartbeat = QTimer()

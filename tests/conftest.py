@@ -46,8 +46,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 @pytest.fixture(autouse=True)
 def collector_thawed() -> Iterator[None]:
-    """The console's main() freezes its start-up objects out of the collector's way for the
-    life of the process (views/app.py): a test that runs it leaves nothing frozen behind."""
+    """A background task freezes older objects out of the collector's way while it runs
+    (views/tasks.py): a test that leaves one unfinished leaves nothing frozen behind."""
     yield
     gc.unfreeze()
 

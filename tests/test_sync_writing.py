@@ -25,8 +25,9 @@ from csconsole.ingest.sync import Syncer
 from csconsole.ingest.writing import clear_staged_samples, upsert_samples
 from csconsole.models import Source, utcnow
 from csconsole.settings import Settings
-from csconsole.views.sync_controller import run_sync, spared
-from csconsole.views.tasks import TaskContext
+from csconsole.usecases.sync import SyncResult
+from csconsole.views.sync_controller import run_sync
+from csconsole.views.tasks import Task, TaskContext
 from tests.helpers import TODAY
 
 STAMP = "2026-11-22 05:00:00.000000"  # after every demo row was loaded
@@ -264,34 +265,29 @@ def test_the_consoles_sync_keeps_the_collector_off_the_objects_it_found(
     cache: Cache, catalog: Catalog, source: Source
 ) -> None:
     """A full collection walks every object of the window while holding the GIL; during a
-    sync, the objects that were there before it are frozen out of the collector's way."""
+    sync (a task of the window's runner), the objects that were there before it are frozen
+    out of the collector's way."""
     assert gc.get_freeze_count() == 0
     frozen: list[int] = []
-    ctx = TaskContext(lambda _progress: frozen.append(gc.get_freeze_count()))
-    result = run_sync(
-        ctx,
-        cache=cache,
-        catalog=catalog,
-        sources=[source],
-        passwords={},
-        settings=Settings(),
-        today=TODAY,
-    )
+    results: list[object] = []
+
+    def work(ctx: TaskContext) -> SyncResult:
+        return run_sync(
+            ctx,
+            cache=cache,
+            catalog=catalog,
+            sources=[source],
+            passwords={},
+            settings=Settings(),
+            today=TODAY,
+        )
+
+    task = Task("sync", work)
+    task.progressed.connect(lambda _progress: frozen.append(gc.get_freeze_count()))
+    task.succeeded.connect(results.append)
+    task.run_in_worker()  # here, on this thread, as a pool thread would
+    (result,) = results
+    assert isinstance(result, SyncResult)
     assert [s.status for s in result.summaries] == ["ok"]
     assert frozen and min(frozen) > 0
     assert gc.get_freeze_count() == 0  # given back once the sync ended
-
-
-def test_overlapping_syncs_unfreeze_once_the_last_ends_and_a_freeze_made_elsewhere_stays() -> None:
-    with spared.during_sync():
-        with spared.during_sync():  # a superseded sync still finishing as the next starts
-            assert gc.get_freeze_count() > 0
-        assert gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        with spared.during_sync():
-            pass
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()

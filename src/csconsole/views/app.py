@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 
@@ -39,10 +38,9 @@ def run_gui(cache_path: Path) -> int:
         return 1
     window = MainWindow(cache, catalog)
     window.show()
-    # The modules and widgets built so far live as long as the window: the collector need
-    # not walk them again on every full collection (each such walk holds the GIL, and so
-    # the window, for tens of milliseconds).
-    gc.freeze()
+    # No gc.freeze() here: while background work runs, the task runner spares the
+    # window's objects the collector (views/tasks.py), and a freeze made here would
+    # stop it from sparing those made later (the portfolio, a dashboard).
 
     def damaged(message: str) -> None:
         QMessageBox.critical(window, "csconsole", message)

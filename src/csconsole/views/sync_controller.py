@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QObject, Signal
@@ -25,40 +22,6 @@ from csconsole.views.tasks import TaskContext, TaskRunner
 PasswordPrompt = Callable[[Source], str | None]
 
 
-class _SparedObjects:
-    """While a sync runs, the garbage collector leaves alone every object that existed
-    before it (``gc.freeze``). The window's ~100,000 objects make one full collection hold
-    the GIL for 50-150 ms, and a sync's allocations trigger such collections on the worker
-    thread, which freezes the window as long. Objects made during the sync are collected
-    as usual; the frozen ones go back to the collector when the last running sync ends (a
-    superseded sync may still be finishing when the next starts). A freeze someone else
-    made is left as it is."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._syncs = 0
-        self._froze = False
-
-    @contextmanager
-    def during_sync(self) -> Iterator[None]:
-        with self._lock:
-            if self._syncs == 0 and gc.get_freeze_count() == 0:
-                gc.freeze()
-                self._froze = True
-            self._syncs += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._syncs -= 1
-                if self._syncs == 0 and self._froze:
-                    gc.unfreeze()
-                    self._froze = False
-
-
-spared = _SparedObjects()
-
-
 def run_sync(
     ctx: TaskContext,
     *,
@@ -69,19 +32,17 @@ def run_sync(
     settings: Settings,
     today: date | None = None,
 ) -> SyncResult:
-    """The worker: the sync use case (each source in turn, then the changed clients' alerts),
-    with the window's objects spared the garbage collector meanwhile."""
-    with spared.during_sync():
-        return sync_sources(
-            cache,
-            catalog,
-            sources=sources,
-            password=lambda source: passwords.get(source.name),
-            settings=settings,
-            today=today,
-            progress=ctx.progress,
-            cancel=ctx.cancel_event,
-        )
+    """The worker: the sync use case (each source in turn, then the changed clients' alerts)."""
+    return sync_sources(
+        cache,
+        catalog,
+        sources=sources,
+        password=lambda source: passwords.get(source.name),
+        settings=settings,
+        today=today,
+        progress=ctx.progress,
+        cancel=ctx.cancel_event,
+    )
 
 
 class SyncController(QObject):

@@ -10,9 +10,11 @@ thread outlives the widgets it reports to.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -41,6 +43,44 @@ class TaskContext:
             raise Cancelled()
 
 
+class _SparedObjects:
+    """While background work runs, the garbage collector leaves alone every object that
+    existed before it started (``gc.freeze``).
+
+    A full collection walks every object not frozen while holding the GIL, and so freezes
+    the window as long: 50-250 ms for the window, a portfolio and a book's evaluations.
+    The work's own allocations trigger such collections on its thread, during a sync as
+    in the rebuild of the portfolio after it. Objects made by the work are collected as
+    usual; the frozen ones go back to the collector when the last running task ends (tasks
+    overlap: a superseded one may still be finishing as the next starts). Freezing and
+    thawing cost nothing (the collector moves one list). A freeze someone else made is
+    left as it is."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._froze = False
+
+    @contextmanager
+    def during_work(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0 and gc.get_freeze_count() == 0:
+                gc.freeze()
+                self._froze = True
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._froze:
+                    gc.unfreeze()
+                    self._froze = False
+
+
+spared = _SparedObjects()
+
+
 class Task(QObject):
     """A background job with success, failure, cancel and progress signals."""
 
@@ -61,9 +101,11 @@ class Task(QObject):
         self.context.cancel_event.set()
 
     def run_in_worker(self) -> None:
-        """Runs on a pool thread; only signals cross back to the GUI."""
+        """Runs on a pool thread, with the objects older than the task spared the garbage
+        collector; only signals cross back to the GUI."""
         try:
-            result = self._fn(self.context)
+            with spared.during_work():
+                result = self._fn(self.context)
         except Cancelled:
             self.cancelled.emit()
         except KnownError as exc:
