@@ -106,6 +106,15 @@ def test_renews_in_counts_days_up_to_90_then_names_the_month(
     assert renews_in(when, days) == shown
 
 
+@pytest.mark.parametrize(
+    ("days", "shown"), [(0, "today"), (12, "12 d"), (-3, "3 d ago"), (120, "Mar 2027")]
+)
+def test_renews_in_short_for_a_narrow_column(days: int, shown: str) -> None:
+    from datetime import timedelta
+
+    assert renews_in(TODAY + timedelta(days=days), days, short=True) == shown
+
+
 def test_the_explanation_says_where_the_date_comes_from(cache: Cache) -> None:
     assert "computed from the start date" in _renewal(cache, contract_months=12).explanation()
 

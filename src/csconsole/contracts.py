@@ -32,10 +32,10 @@ class Renewal:
     computed: bool  # computed from start + k × term; False when the warehouse gave it
     days_to_renewal: int | None
 
-    def renews_in(self) -> str:
-        """ "Renews in" as a table shows it: days, or the month when further than ~90 days;
-        "—" when neither the date nor the term is known."""
-        return renews_in(self.renewal_date, self.days_to_renewal)
+    def renews_in(self, *, short: bool = False) -> str:
+        """When the client renews, as a table's "Renews in" shows it: days, or the month
+        when further than ~90 days; "—" when neither the date nor the term is known."""
+        return renews_in(self.renewal_date, self.days_to_renewal, short=short)
 
     def explanation(self) -> str:
         """Where the date comes from, in a sentence (a tooltip, ``--explain``)."""
@@ -91,14 +91,17 @@ def renewal_of(client: ClientInfo, *, today: date) -> Renewal:
     )
 
 
-def renews_in(when: date | None, days: int | None) -> str:
-    """ "in 12 days", "today", "5 days ago", or "March 2027" beyond ~90 days."""
+def renews_in(when: date | None, days: int | None, *, short: bool = False) -> str:
+    """The renewal from today: "in 12 days", "today", "5 days ago", or "March 2027" beyond
+    ~90 days; ``short`` for a narrow column: "12 d", "5 d ago", "Mar 2027"."""
     if when is None or days is None:
         return formatting.NONE
     if days > DAYS_SHOWN:
-        return formatting.month(when)
+        return formatting.month_short(when) if short else formatting.month(when)
     if days == 0:
         return "today"
+    if short:
+        return f"{days} d" if days > 0 else f"{-days} d ago"
     if days < 0:
         return "1 day ago" if days == -1 else f"{-days} days ago"
     return "in 1 day" if days == 1 else f"in {days} days"
