@@ -28,7 +28,12 @@ from csconsole import clock, formatting
 from csconsole.portfolio import Portfolio, PortfolioRow
 from csconsole.renewals import BookTotals, Window, of_csm, renewals_due, totals_of
 from csconsole.views.bus import Change
-from csconsole.views.portfolio_view import KEY_ROLE, PortfolioTable, configured_rule
+from csconsole.views.portfolio_view import (
+    KEY_ROLE,
+    RESIZE_SAMPLE_ROWS,
+    PortfolioTable,
+    configured_rule,
+)
 from csconsole.views.renewals.model import C_NAME, RenewalsModel
 from csconsole.views.tab import Tab, TabServices
 from csconsole.views.table_model import SORT_ROLE
@@ -103,6 +108,8 @@ class RenewalsView(Tab):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
+        # Fitting the columns asks about this many rows, not all of them (as the Portfolio).
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.table.horizontalHeader().setSectionResizeMode(C_NAME, QHeaderView.ResizeMode.Stretch)
         setup_columns(self.table)
         self._sized = False
