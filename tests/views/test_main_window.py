@@ -300,3 +300,17 @@ def test_menus_have_standard_shortcuts(
     window.find_action.trigger()
     assert window.portfolio_view.search.hasFocus() or window.tabs.currentIndex() == 0
     close(window)
+
+
+def test_pandas_loads_only_after_the_first_rows_are_painted(
+    qtbot: QtBot, synced_cache: Cache, catalog: Catalog, qsettings: QSettings
+) -> None:
+    """The console loads pandas in the background for the first dashboard, but not while
+    the portfolio's first rows are laid out and painted: an import holds the GIL, and
+    bench_gui's cold start measured the window slower with both at once."""
+    window = make_window(qtbot, synced_cache, catalog, qsettings)
+    assert window.portfolio_view.proxy.rowCount() == 40
+    assert not window.warm_up_started
+    assert window.runner.running("warm-up") is None
+    qtbot.waitUntil(lambda: window.warm_up_started, timeout=10_000)
+    close(window)

@@ -63,6 +63,8 @@ TAB_PORTFOLIO, TAB_DASHBOARD = 0, 1
 TAB_OPPORTUNITIES = 2
 #: How often the status bar's "Synced 3 min ago" is brought up to date.
 FRESHNESS_TICK_MS = 20_000
+#: How long after the portfolio first shows the console loads pandas in the background.
+WARM_UP_DELAY_MS = 1_500
 
 
 def describe_time(moment: datetime | None) -> str:
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.portfolio: Portfolio | None = None
         self._sync_note = ""
         self._warmed_up = False
+        self.warm_up_started = False  # the background load of pandas (see _show_portfolio)
         self.help_window: HelpWindow | None = None
         #: The clock the freshness reads (tests move it).
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -385,10 +388,16 @@ class MainWindow(QMainWindow):
             # first); from then on they follow the change notices.
             self.alerts_view.reload()
             self.opportunities_view.reload()
-            # The start skips pandas (the dashboards' charts and ROI need it); load it now,
-            # off the GUI thread, so the first client opened does not wait for it.
+            # The start skips pandas (the dashboards' charts and ROI need it); load it soon,
+            # off the GUI thread, so the first client opened does not wait for it. Not at
+            # once: an import holds the GIL, and the rows just shown are still being laid
+            # out and painted.
             self._warmed_up = True
-            self.runner.start("warm-up", lambda _ctx: importlib.import_module("pandas"))
+            QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.warm_up_started = True
+        self.runner.start("warm-up", lambda _ctx: importlib.import_module("pandas"))
 
     def _show_last_sync(self, extra: str | None = None) -> None:
         """Status bar: how long ago data was last synced, and what the latest sync did."""
