@@ -151,7 +151,6 @@ def main() -> int:
         f"{listed} renewing in the next 30 days; switching 30 ↔ 90 days {switch_ms:.1f} ms; "
         f"the book's totals alone {totals_ms:.2f} ms",
     )  # fmt: skip
-    del app
     return report.exit_code()
 
 

@@ -114,8 +114,10 @@ def test_renewals_tab_lists_the_window_with_the_books_totals(
     qtbot.keyClick(tab.table, Qt.Key.Key_Return)
     assert window.tabs.currentIndex() == TAB_DASHBOARD
     qtbot.waitUntil(
-        lambda: window.dashboard_view.dashboard is not None
-        and window.dashboard_view.dashboard.client.key == key,
+        lambda: (
+            window.dashboard_view.dashboard is not None
+            and window.dashboard_view.dashboard.client.key == key
+        ),
         timeout=20_000,
     )
     close(window)
