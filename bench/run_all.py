@@ -30,6 +30,7 @@ def plan(args: argparse.Namespace) -> list[list[str]]:
             ["bench_cli.py"],
             ["bench_gui.py"],
             ["bench_opportunities.py"],
+            ["bench_renewals.py"],
             ["bench_reports.py"],
         ]
     n = str(args.clients)

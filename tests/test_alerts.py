@@ -143,8 +143,9 @@ def test_cli_status_json_shape(demo_cache: Cache, capsys: pytest.CaptureFixture[
     first = data["clients"][0]
     assert set(first) == {
         "client", "month", "complete", "status", "rating", "previous_rating", "trend",
-        "reasons", "kpis", "incidents", "bands", "evaluated_at", "rules_version",
+        "reasons", "kpis", "incidents", "bands", "evaluated_at", "rules_version", "renewal",
     }  # fmt: skip
+    assert set(first["renewal"]) == {"arr", "renewal_date", "computed", "days_to_renewal"}
     assert first["status"] == "red"  # worst first
     assert set(first["reasons"][0]) == {
         "rule",
@@ -202,6 +203,26 @@ def test_cli_status_json_shape(demo_cache: Cache, capsys: pytest.CaptureFixture[
         TODAY.isoformat(),
     )
     assert code == 0 and "RED in 2026-11" in out
+
+
+def test_cli_status_carries_arr_and_the_renewal(
+    demo_cache: Cache, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = ("--cache", str(demo_cache.path), "--today", TODAY.isoformat())
+    code, out, _ = run(capsys, "status", "--json", *where)
+    renewals = {c["client"]["key"]: c["renewal"] for c in json.loads(out)["clients"]}
+    assert renewals["CL-004"] == {
+        "arr": 60000.0, "renewal_date": "2026-12-04", "computed": False, "days_to_renewal": 12,
+    }  # fmt: skip
+    computed = renewals["CL-011"]  # the warehouse gives the term only
+    assert computed["computed"] is True and computed["days_to_renewal"] >= 0
+
+    code, out, _ = run(capsys, "status", "--client", "CL-004", "--explain", "--json", *where)
+    assert code == 0 and json.loads(out)["renewal"]["renewal_date"] == "2026-12-04"
+    code, out, _ = run(capsys, "status", "--client", "CL-004", "--explain", *where)
+    assert out.rstrip().endswith("ARR $60,000; renews Dec 4, 2026, in 12 days.")
+    code, out, _ = run(capsys, "status", "--client", "CL-011", "--explain", *where)
+    assert "(computed from the start date and the term)" in out
 
 
 @pytest.mark.parametrize(

@@ -187,3 +187,30 @@ def test_demo_opportunities_vary_across_clients(synced_cache: Cache, catalog: Ca
     assert len({o.area for o in rows}) >= 25
     assert all(o.roi is not None and 0 < o.roi <= 1000 for o in rows)  # % a year, as a review shows
     assert len(areas) == 40 and len({frozenset(a) for a in areas.values()}) >= 30
+
+
+def test_demo_renewals_spread_over_the_coming_year(demo_warehouse: Path) -> None:
+    from datetime import date, timedelta
+
+    with sqlite3.connect(demo_warehouse) as conn:
+        rows = conn.execute("SELECT renewal_date, contract_months FROM cs_clients").fetchall()
+    assert {months for _when, months in rows} == {12, 24}
+    given = sorted(date.fromisoformat(when) for when, _months in rows if when)
+    assert 1 <= len(rows) - len(given) <= 6  # a few left for the console to compute
+    assert given[0] > TODAY and given[-1] <= TODAY + timedelta(days=365)
+    quarters = {(d - TODAY).days // 91 for d in given}
+    assert quarters == {0, 1, 2, 3}  # every quarter of the coming year has renewals
+    assert sum(d <= TODAY + timedelta(days=30) for d in given) >= 3
+
+
+def test_demo_has_a_yellow_and_a_red_client_renewing_within_30_days(
+    synced_cache: Cache, catalog: Catalog
+) -> None:
+    from csconsole.portfolio import build_portfolio
+
+    rows = build_portfolio(synced_cache, catalog, today=TODAY).rows
+    soon = {
+        r.status for r in rows if r.days_to_renewal is not None and 0 <= r.days_to_renewal <= 30
+    }
+    assert {"yellow", "red", "green"} <= soon
+    assert any(r.renewal is not None and r.renewal.computed for r in rows)

@@ -181,6 +181,12 @@ def test_bad_rows_are_set_aside_with_reasons_and_good_rows_land(
         ("team_size", 2.5, "wrong type"),
         ("setup_fee", -5, "wrong type"),
         ("setup_fee", "a lot", "wrong type"),
+        ("renewal_date", "next spring", "bad date"),
+        ("renewal_date", "2027-02-30", "bad date"),
+        ("contract_months", 12.5, "wrong type"),
+        ("contract_months", "a year", "wrong type"),
+        ("contract_months", 0, "out of range"),
+        ("contract_months", 121, "out of range"),
     ],
 )
 def test_bad_client_rows_are_rejected(
@@ -347,6 +353,47 @@ def test_setup_fee_is_synced_and_an_older_warehouse_without_it_still_syncs(
         with fresh.engine.connect() as conn:
             row = conn.exec_driver_sql("SELECT count(*), sum(setup_fee) FROM clients").one()
     assert tuple(row) == (40, 0.0)
+
+
+@pytest.mark.slow
+def test_renewals_are_synced_and_an_older_warehouse_without_them_still_syncs(
+    cache: Cache, catalog: Catalog, warehouse: Path, tmp_path: Path
+) -> None:
+    with sqlite3.connect(warehouse) as conn:
+        conn.execute(
+            "UPDATE cs_clients SET renewal_date = '2027-01-15', contract_months = 24 "
+            "WHERE client_id = 'CL-001'"
+        )
+        conn.execute(
+            "UPDATE cs_clients SET renewal_date = NULL, contract_months = NULL "
+            "WHERE client_id = 'CL-002'"
+        )
+    Syncer(cache, catalog, today=TODAY).sync(add_source(cache, warehouse))
+    with cache.engine.connect() as conn:
+        rows = {
+            key: (str(when)[:10] if when else None, months)
+            for key, when, months in conn.exec_driver_sql(
+                "SELECT key, renewal_date, contract_months FROM clients"
+            )
+        }
+    assert rows["CL-001"] == ("2027-01-15", 24)
+    assert rows["CL-002"] == (None, None)
+
+    # A warehouse made before the columns existed: every renewal unknown, nothing rejected.
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(warehouse) as src, sqlite3.connect(old) as dst:
+        src.backup(dst)
+        dst.execute("ALTER TABLE cs_clients DROP COLUMN renewal_date")
+        dst.execute("ALTER TABLE cs_clients DROP COLUMN contract_months")
+    with Cache.open(tmp_path / "fresh-cache.sqlite") as fresh:
+        summary = Syncer(fresh, catalog, today=TODAY).sync(add_source(fresh, old))
+        assert summary.status == "ok", summary.message
+        assert summary.rejected_total == 0
+        with fresh.engine.connect() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT count(*), count(renewal_date), count(contract_months) FROM clients"
+            ).one()
+    assert tuple(row) == (40, 0, 0)
 
 
 @pytest.mark.slow

@@ -94,7 +94,8 @@ def cache_contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         "clients": query_cache(
             path,
             "SELECT key, name, tier, package_value, start_date, csm, technical_lead, contact_name, "
-            "contact_email, team_size, hourly_rate, cost_per_error FROM clients ORDER BY key",
+            "contact_email, team_size, hourly_rate, cost_per_error, setup_fee, renewal_date, "
+            "contract_months FROM clients ORDER BY key",
         ),
         "targets": query_cache(
             path,
@@ -411,6 +412,57 @@ def test_bad_rows_in_postgres_are_set_aside_with_reasons_while_good_rows_land(
     # The rejected raw row is kept readable, NaN and all.
     raw = query_cache(path, "SELECT raw_json FROM rejected_rows WHERE row_ref = 'sample 10'")[0][0]
     assert json.loads(raw)["value"] == "nan"
+
+
+def test_renewals_sync_from_postgres_bad_terms_set_aside_and_an_older_warehouse_syncs(
+    postgres: PgServer, pg_url: str, cli: Cli, isolated_home: Path
+) -> None:
+    seed_small_warehouse(postgres, pg_url)
+    stamp = naive_utc_now() - timedelta(minutes=30)
+    with postgres.connect(db_name(pg_url)) as conn:
+        conn.execute(
+            "UPDATE cs_clients SET renewal_date = '2027-01-15', contract_months = 24, "
+            "updated_at = %s WHERE client_id = 'CL-A'",
+            (stamp,),
+        )
+        conn.execute(
+            "UPDATE cs_clients SET contract_months = 12, updated_at = %s WHERE client_id = 'CL-B'",
+            (stamp,),
+        )
+        conn.execute(
+            "INSERT INTO cs_clients (client_id, name, tier, package_value, start_date, "
+            "contract_months, updated_at) VALUES ('CL-C', 'Client C', 'essential', 900, "
+            "'2025-01-01', 0, %s)",
+            (stamp,),
+        )
+    added = cli("source", "add", "pg", "--url", pg_url, "--password-stdin", stdin=postgres.password)
+    assert added.code == 0, added.err
+    summary = synced_json(cli("sync", "--json"))[0]
+    assert summary["status"] == "ok" and summary["rejected"] == {"out of range": 1}
+    path = cache_file(isolated_home)
+    assert query_cache(
+        path, "SELECT key, renewal_date, contract_months FROM clients ORDER BY key"
+    ) == [("CL-A", "2027-01-15", 24), ("CL-B", None, 12)]
+    (reason,) = query_cache(path, "SELECT reason FROM rejected_rows WHERE row_ref = 'CL-C'")[0]
+    assert reason == "out of range: contract_months 0 is not from 1 to 120"
+    status = json.loads(cli("status", "--json", "--client", "CL-B").out)
+    assert status["clients"][0]["renewal"]["computed"] is True
+
+    # A warehouse made before the columns existed syncs as before, renewals unknown.
+    with postgres.connect(db_name(pg_url)) as conn:
+        conn.execute("ALTER TABLE cs_clients DROP COLUMN renewal_date")
+        conn.execute("ALTER TABLE cs_clients DROP COLUMN contract_months")
+        conn.execute("DELETE FROM cs_clients WHERE client_id = 'CL-C'")
+    fresh = isolated_home / "fresh.sqlite"
+    again = cli("--cache", str(fresh), "source", "add", "pg", "--url", pg_url,
+                "--password-stdin", stdin=postgres.password)  # fmt: skip
+    assert again.code == 0, again.err
+    summary = synced_json(cli("--cache", str(fresh), "sync", "--json"))[0]
+    assert summary["status"] == "ok" and summary["rejected"] == {}
+    assert query_cache(fresh, "SELECT key, renewal_date, contract_months FROM clients") == [
+        ("CL-A", None, None),
+        ("CL-B", None, None),
+    ]
 
 
 # --- failures -----------------------------------------------------------------------

@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS cs_clients (
     hourly_rate     NUMERIC(10, 2) NOT NULL DEFAULT 0,   -- $ per hour, values time saved
     cost_per_error  NUMERIC(10, 2) NOT NULL DEFAULT 0,   -- $ per error, values errors prevented
     setup_fee       NUMERIC(12, 2),                      -- one-time $ in the first month (optional; NULL = 0)
+    renewal_date    DATE,                                -- the next renewal (optional; NULL = computed or unknown)
+    contract_months INTEGER,                             -- the contract's term in months (optional)
     updated_at      TIMESTAMP NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cs_clients_sync ON cs_clients (updated_at, client_id);

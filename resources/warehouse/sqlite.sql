@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS cs_clients (
     hourly_rate     REAL NOT NULL DEFAULT 0,
     cost_per_error  REAL NOT NULL DEFAULT 0,
     setup_fee       REAL,
+    renewal_date    TEXT,
+    contract_months INTEGER,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cs_clients_sync ON cs_clients (updated_at, client_id);

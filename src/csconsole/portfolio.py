@@ -15,6 +15,7 @@ from typing import Any
 from csconsole.alerts import list_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.contracts import Renewal, renewal_of
 from csconsole.errors import KnownError
 from csconsole.health.clients import ClientInfo
 from csconsole.health.engine import HealthEngine, open_engine
@@ -41,6 +42,16 @@ class PortfolioRow:
     next_review: date
     open_opportunities: int = 0  # identified, proposed or in progress
     opportunity_value: float = 0.0  # their investment in $ (see csconsole.opportunities)
+    #: ARR and the next renewal as of the portfolio's day (see csconsole.contracts).
+    renewal: Renewal | None = None
+
+    @property
+    def arr(self) -> float:
+        return self.package_value * 12
+
+    @property
+    def days_to_renewal(self) -> int | None:
+        return None if self.renewal is None else self.renewal.days_to_renewal
 
     def days_to_review(self, today: date) -> int:
         return (self.next_review - today).days
@@ -75,7 +86,8 @@ class Portfolio:
 # changes with the data (each sync or sheet import is a run in ``sync_runs``), the bands,
 # the catalog, the rules and the day. The last result is kept in ``snapshots`` with what
 # it was computed on; the console shows it at once and evaluates again in the background
-# only when one of those differs. Alerts, opportunities and review dates are read live.
+# only when one of those differs. Alerts, opportunities, review and renewal dates and ARR
+# are read live (from the clients and the day), so the snapshot's format is unchanged.
 
 SNAPSHOT = "portfolio"
 
@@ -270,6 +282,7 @@ def _assemble(
                 next_review=next_review(client.start_date, engine.today),
                 open_opportunities=opportunities.get(client.key, (0, 0.0))[0],
                 opportunity_value=opportunities.get(client.key, (0, 0.0))[1],
+                renewal=renewal_of(client, today=engine.today),
             )
         )
     order = {"red": 0, "yellow": 1, "green": 2, "none": 3}

@@ -13,6 +13,13 @@ from pathlib import Path
 from csconsole.errors import KnownError
 from csconsole.paths import settings_path
 
+#: The statuses a value-at-risk rule may count ("unknown": not rated yet).
+RISK_STATUSES = ("green", "yellow", "red", "unknown")
+
+
+def _whole_days(value: object) -> bool:
+    return type(value) is int and 1 <= value <= 730
+
 
 @dataclass
 class Settings:
@@ -30,6 +37,12 @@ class Settings:
     fix_timeline: str = "within 24 hours"
     #: How figures, months and dates are written (a CLDR locale such as "en", "en_GB", "de").
     locale: str = "en"
+    #: Value at risk: the ARR of clients in these statuses renewing within this many days.
+    value_at_risk_statuses: list[str] = field(default_factory=lambda: ["yellow", "red"])
+    value_at_risk_days: int = 90
+    #: The renewal windows the Portfolio filters by and the Renewals view lists: a number
+    #: of days ahead, or "quarter" (until the end of the calendar quarter).
+    renewal_windows: list[int | str] = field(default_factory=lambda: [30, 60, 90, "quarter"])
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -44,7 +57,29 @@ class Settings:
         settings = cls(**{k: v for k, v in data.items() if k in known})
         if not isinstance(settings.retention_months, int) or settings.retention_months < 1:
             raise KnownError(f"{path}: retention_months must be a whole number of months ≥ 1")
+        if problem := settings.renewal_problem():
+            raise KnownError(f"{path}: {problem}")
         return settings
+
+    def renewal_problem(self) -> str | None:
+        """What is wrong with the value-at-risk rule or the renewal windows, or None."""
+        statuses = self.value_at_risk_statuses
+        if (
+            not isinstance(statuses, list)
+            or not statuses
+            or any(s not in RISK_STATUSES for s in statuses)
+        ):
+            return "value_at_risk_statuses must list one or more of " + ", ".join(RISK_STATUSES)
+        if not _whole_days(self.value_at_risk_days):
+            return "value_at_risk_days must be a whole number of days from 1 to 730"
+        windows = self.renewal_windows
+        if (
+            not isinstance(windows, list)
+            or not windows
+            or any(w != "quarter" and not _whole_days(w) for w in windows)
+        ):
+            return 'renewal_windows must list days from 1 to 730, or "quarter"'
+        return None
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically, so a full disk leaves the old file intact."""

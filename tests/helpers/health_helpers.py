@@ -21,13 +21,15 @@ def add_client(
     targets: dict[str, float] | None = None,
     setup_fee: float = 0.0,
     team_size: int = 10,
+    renewal_date: date | None = None,
+    contract_months: int | None = None,
 ) -> int:
     with cache.engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO clients (key, name, tier, package_value, start_date, csm, technical_lead, "
             "contact_name, contact_email, team_size, hourly_rate, cost_per_error, setup_fee, "
-            "synced_at) VALUES (?, ?, ?, ?, ?, 'Maya', 'Tom', 'Alex', 'alex@example.com', ?, ?, ?, "
-            "?, '2026-01-01 00:00:00.000000')",
+            "renewal_date, contract_months, synced_at) VALUES (?, ?, ?, ?, ?, 'Maya', 'Tom', "
+            "'Alex', 'alex@example.com', ?, ?, ?, ?, ?, ?, '2026-01-01 00:00:00.000000')",
             (
                 key,
                 name,
@@ -38,6 +40,8 @@ def add_client(
                 hourly_rate,
                 cost_per_error,
                 setup_fee,
+                renewal_date.isoformat() if renewal_date else None,
+                contract_months,
             ),
         )
         client_id = int(

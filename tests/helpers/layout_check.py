@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 #: (width, height, scale): the laptop sizes of issue 14, and a 1080p screen at 150 %.
 SIZES = ((1366, 768, 1.0), (1280, 720, 1.0), (1920, 1080, 1.5))
-TAB_NAMES = ("portfolio", "dashboard", "opportunities", "alerts", "reviews")
+TAB_NAMES = ("portfolio", "dashboard", "opportunities", "alerts", "reviews", "renewals")
 
 
 def _name(w: QWidget) -> str:
@@ -177,6 +177,8 @@ def tab_ready(window: object, index: int) -> bool:
         )
     if index == 4:
         return window.reviews_view.facts is not None and window.runner.running("reviews-load") is None  # fmt: skip
+    if index == 5:
+        return bool(window.renewals_view.summary.text())
     return True
 
 

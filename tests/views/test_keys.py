@@ -1,4 +1,4 @@
-"""Keys and help: no ambiguous shortcut, F5 syncs, Ctrl+1…5 switch tabs, F1 opens the guide."""
+"""Keys and help: no ambiguous shortcut, F5 syncs, Ctrl+1…6 switch tabs, F1 opens the guide."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_f5_syncs_and_ctrl_digits_switch_tabs(
     with qtbot.waitSignal(window.sync.finished, timeout=60_000):
         qtbot.keyClick(window.portfolio_view.table, Qt.Key.Key_F5)
     assert started == [True]
-    for i in range(5):
+    for i in range(window.tabs.count()):
         qtbot.keyClick(
             window.tabs.currentWidget(),
             Qt.Key(Qt.Key.Key_1 + i),
@@ -120,6 +120,7 @@ def test_f1_opens_the_searchable_guide_and_the_shortcuts(
     assert rows["Sync now"] == "F5, Ctrl+R"
     assert rows["User guide"] == "F1"
     assert rows["Reviews"] == "Ctrl+5"
+    assert rows["Renewals"] == "Ctrl+6"
     close(window)
 
 

@@ -13,6 +13,7 @@ from csconsole.cli.common import EXIT_OK, open_cache, print_json, today_of
 from csconsole.errors import KnownError
 
 if TYPE_CHECKING:
+    from csconsole.contracts import Renewal
     from csconsole.health.engine import HealthEngine
 
 #: What ``alerts respond --kind`` takes: :data:`csconsole.alerts.RESPONSE_KINDS`, spelled out
@@ -33,7 +34,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     from csconsole.catalog import default_catalog
     from csconsole.health.rules import TREND_ARROWS
     from csconsole.rollup import month_label, parse_month
-    from csconsole.usecases.health import evaluate_status, explain_status
+    from csconsole.usecases.health import (
+        client_renewals,
+        evaluate_status,
+        explain_status,
+        renewal_json,
+    )
 
     today = today_of(args)
     with open_cache(args) as cache:
@@ -44,17 +50,25 @@ def cmd_status(args: argparse.Namespace) -> int:
             explanation = explain_status(
                 cache, default_catalog(), client=args.client, month=month, today=today
             )
+            renewal = client_renewals(cache, today=today).get(explanation.current.client_key)
             if args.json:
-                print_json(explanation.as_json())
+                print_json({**explanation.as_json(), "renewal": renewal_json(renewal)})
             else:
                 print("\n".join(explanation.lines()))
+                if renewal is not None:
+                    print(_renewal_line(renewal))
             return EXIT_OK
         status = evaluate_status(
             cache, default_catalog(), client=args.client, month=month, today=today
         )
+        renewals = client_renewals(cache, today=today)
     month, evaluations = status.month, status.evaluations
     if args.json:
-        print_json({"month": month_label(month), "clients": [e.as_json() for e in evaluations]})
+        clients = [
+            {**e.as_json(), "renewal": renewal_json(renewals.get(e.client_key))}
+            for e in evaluations
+        ]
+        print_json({"month": month_label(month), "clients": clients})
         return EXIT_OK
     print(f"Status for {month_label(month)}{' (month to date)' if status.to_date else ''}")
     print(f"{'CLIENT':<8} {'NAME':<28} {'TIER':<12} {'STATUS':<7} {'RATING':>6}   REASONS")
@@ -69,6 +83,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         for r in reasons[1:]:
             print(f"{'':<70}{r.text}")
     return EXIT_OK
+
+
+def _renewal_line(renewal: Renewal) -> str:
+    """ARR and the renewal, as ``status --explain`` ends."""
+    from csconsole.formatting import day, money
+
+    arr = money(renewal.arr)
+    days = renewal.days_to_renewal
+    if renewal.renewal_date is None or days is None:
+        return f"ARR {arr}; no renewal date (the warehouse gives neither the date nor the term)."
+    when = (
+        "today"
+        if days == 0
+        else f"in {days} day{'s' * (days != 1)}"
+        if days > 0
+        else f"{-days} day{'s' * (days != -1)} ago"
+    )
+    how = " (computed from the start date and the term)" if renewal.computed else ""
+    return f"ARR {arr}; renews {day(renewal.renewal_date)}, {when}{how}."
 
 
 # --- kpis ---------------------------------------------------------------------------

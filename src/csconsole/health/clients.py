@@ -27,6 +27,9 @@ class ClientInfo:
     targets: Mapping[str, float]
     setup_fee: float = 0.0
     team_size: int = 0
+    #: The contract: the next renewal as the warehouse gives it, and the term in months.
+    renewal_date: date | None = None
+    contract_months: int | None = None
 
     @property
     def start_month(self) -> int:
@@ -42,7 +45,8 @@ def load_clients(engine: Engine) -> list[ClientInfo]:
             targets.setdefault(client_id, {})[metric] = float(target)
         rows = conn.exec_driver_sql(
             "SELECT id, key, name, tier, package_value, start_date, csm, technical_lead, "
-            "hourly_rate, cost_per_error, setup_fee, team_size FROM clients ORDER BY key"
+            "hourly_rate, cost_per_error, setup_fee, team_size, renewal_date, contract_months "
+            "FROM clients ORDER BY key"
         ).fetchall()
     return [
         ClientInfo(
@@ -59,6 +63,8 @@ def load_clients(engine: Engine) -> list[ClientInfo]:
             targets=targets.get(r[0], {}),
             setup_fee=float(r[10] or 0.0),
             team_size=int(r[11] or 0),
+            renewal_date=date.fromisoformat(str(r[12])[:10]) if r[12] else None,
+            contract_months=int(r[13]) if r[13] else None,
         )
         for r in rows
     ]

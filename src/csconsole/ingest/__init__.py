@@ -16,7 +16,8 @@ The package, by part:
   :mod:`~csconsole.ingest.sheet_rows` (checking the whole sheet);
 - :mod:`~csconsole.ingest.spreadsheets`: the .csv/.xlsx reader that the sheet import and
   the opportunities' import share;
-- :mod:`~csconsole.ingest.demo`: the demo warehouse.
+- :mod:`~csconsole.ingest.demo`: the demo warehouse (its clients and contracts in
+  :mod:`~csconsole.ingest.demo_clients`).
 
 The package is named for what its modules have in common, bringing data in; ``sync`` is
 one way of doing it (and already the name of its module and of a use case).

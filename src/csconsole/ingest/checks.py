@@ -16,6 +16,8 @@ from csconsole.models import utcnow
 
 GRAINS = ("day", "week", "month")
 SEVERITIES = ("minor", "critical")
+#: The longest contract term the contract allows (ten years).
+MAX_CONTRACT_MONTHS = 120
 #: Characters that break a one-line title (a table row, a subject line).
 _LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
@@ -123,9 +125,8 @@ class Checker:
         synced = utcnow().strftime(TIMESTAMP_FORMAT)
         seen: set[str] = set()
         for row in rows:
-            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost, setup) = (
-                row[:13]
-            )
+            (key, name, tier, value, start, csm, lead, contact, email, team, rate, cost, setup,
+             renewal, term) = row[:15]  # fmt: skip
             raw = dict(zip(CLIENTS.columns, row, strict=False))
 
             def reject(reason: str, detail: str, key: Any = key, raw: dict[str, Any] = raw) -> None:
@@ -172,9 +173,26 @@ class Checker:
             if setup_fee is None or not math.isfinite(setup_fee) or setup_fee < 0:
                 reject("wrong type", f"setup_fee {setup!r} is not a number ≥ 0")
                 continue
+            renewal_iso = None if renewal is None else _iso_date(renewal)
+            if renewal is not None and renewal_iso is None:
+                reject("bad date", f"renewal_date {renewal!r} is not a date")
+                continue
+            months = None if term is None else _number(term)
+            if term is not None and (
+                months is None or not math.isfinite(months) or months != int(months)
+            ):
+                reject("wrong type", f"contract_months {term!r} is not a whole number")
+                continue
+            if months is not None and not 1 <= months <= MAX_CONTRACT_MONTHS:
+                reject(
+                    "out of range",
+                    f"contract_months {term!r} is not from 1 to {MAX_CONTRACT_MONTHS}",
+                )
+                continue
             good.append(
                 (key, name, tier, numbers[0], start_iso, *texts[1:], mail, int(team_n),
-                 numbers[1], numbers[2], setup_fee, synced)
+                 numbers[1], numbers[2], setup_fee, renewal_iso,
+                 None if months is None else int(months), synced)
             )  # fmt: skip
         return good, bad
 

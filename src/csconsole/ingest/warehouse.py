@@ -101,10 +101,10 @@ CLIENTS = Stream(
     columns=(
         "client_id", "name", "tier", "package_value", "start_date", "csm", "technical_lead",
         "contact_name", "contact_email", "team_size", "hourly_rate", "cost_per_error",
-        "setup_fee",
+        "setup_fee", "renewal_date", "contract_months",
     ),
     keys=("client_id",),
-    optional=("setup_fee",),
+    optional=("setup_fee", "renewal_date", "contract_months"),
 )  # fmt: skip
 TARGETS = Stream(
     name="targets",

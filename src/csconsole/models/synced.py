@@ -30,6 +30,10 @@ class Client(Base):
     cost_per_error: Mapped[float] = mapped_column(Float, default=0.0)
     #: One-time fee paid in the client's first month (ROI version 2); 0 when none.
     setup_fee: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    #: The next renewal as the warehouse gives it; None: computed from start and term.
+    renewal_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The contract's term in months; None when the warehouse does not say.
+    contract_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -8,7 +8,10 @@ from datetime import date
 from csconsole.alerts import evaluate_alerts
 from csconsole.cache import Cache
 from csconsole.catalog import Catalog
+from csconsole.clock import today as clock_today
+from csconsole.contracts import Renewal, renewal_of
 from csconsole.health import ClientInfo, Evaluation, HealthEngine, open_engine
+from csconsole.health.clients import load_clients
 from csconsole.health.explain import Explanation
 
 
@@ -77,4 +80,28 @@ def explain_status(
     return engine.explain(month, client=info)
 
 
-__all__ = ["StatusReport", "evaluate_status", "explain_status"]
+def client_renewals(cache: Cache, *, today: date | None = None) -> dict[str, Renewal]:
+    """Each client's ARR and next renewal as of ``today``, by client key."""
+    day = today or clock_today()
+    return {c.key: renewal_of(c, today=day) for c in load_clients(cache.engine)}
+
+
+def renewal_json(renewal: Renewal | None) -> dict[str, object]:
+    """A client's ``renewal`` object in ``status --json`` (docs/json.md)."""
+    if renewal is None:
+        return {"arr": None, "renewal_date": None, "computed": False, "days_to_renewal": None}
+    return {
+        "arr": renewal.arr,
+        "renewal_date": renewal.renewal_date.isoformat() if renewal.renewal_date else None,
+        "computed": renewal.computed,
+        "days_to_renewal": renewal.days_to_renewal,
+    }
+
+
+__all__ = [
+    "StatusReport",
+    "client_renewals",
+    "evaluate_status",
+    "explain_status",
+    "renewal_json",
+]

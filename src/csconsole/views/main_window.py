@@ -46,7 +46,8 @@ from csconsole.views.help_window import HelpWindow
 from csconsole.views.import_dialog import ImportDialog
 from csconsole.views.notices import Banner, WelcomePage
 from csconsole.views.opportunities.tab import OpportunitiesView
-from csconsole.views.portfolio_view import PortfolioView
+from csconsole.views.portfolio_view import PortfolioView, configured_rule
+from csconsole.views.renewals.tab import RenewalsView
 from csconsole.views.reviews.tab import ReviewsView
 from csconsole.views.settings_dialog import SettingsDialog
 from csconsole.views.sync_controller import SyncController
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.alerts_view, "&Alerts && responses")
         self.reviews_view = ReviewsView(**tab_args)
         self.tabs.addTab(self.reviews_view, "&Reviews")
+        self.renewals_view = RenewalsView(**tab_args)
+        self.tabs.addTab(self.renewals_view, "Re&newals")
         # File dialogs remember their last folder per kind across restarts.
         self.places = FilePlaces(self.qsettings)
         for view in (self.opportunities_view, self.alerts_view, self.reviews_view):
@@ -186,7 +189,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions(self.opportunities_view.edit_actions())
 
         view_menu = menu.addMenu("&View")
-        #: Ctrl+1…Ctrl+5 switch to the tabs in order.
+        #: Ctrl+1…Ctrl+6 switch to the tabs in order.
         self.tab_actions: list[QAction] = []
         for i in range(self.tabs.count()):
             action = QAction(self.tabs.tabText(i), self)
@@ -264,6 +267,7 @@ class MainWindow(QMainWindow):
         self.welcome.demo_button.clicked.connect(self.load_demo)
         self.welcome.source_button.clicked.connect(self.open_settings)
         self.portfolio_view.client_opened.connect(self.open_client)
+        self.renewals_view.client_opened.connect(self.open_client)
         # The Reviews tab and the dashboard show the same client-month.
         self.dashboard_view.shown.connect(self.reviews_view.follow)
         self.reviews_view.chosen.connect(self.dashboard_view.follow)
@@ -302,7 +306,7 @@ class MainWindow(QMainWindow):
     def _remembering_views(self) -> tuple[Any, ...]:
         """The tabs that keep their client, month, filters, sort and columns."""
         return (self.portfolio_view, self.dashboard_view, self.opportunities_view,
-                self.alerts_view, self.reviews_view)  # fmt: skip
+                self.alerts_view, self.reviews_view, self.renewals_view)  # fmt: skip
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
@@ -341,6 +345,8 @@ class MainWindow(QMainWindow):
         """The portfolio's part of a change notice: new figures or bands re-evaluate the
         clients named (every client when none are); alerts and opportunities change its
         counts, never a status, so nothing is evaluated again."""
+        if change.about("settings"):
+            self.portfolio_view.set_rule(configured_rule())  # the renewal windows
         if change.about("data", "settings"):
             self.refresh(None if change.clients is None else set(change.clients))
         elif change.about("alerts", "opportunities"):
@@ -372,6 +378,7 @@ class MainWindow(QMainWindow):
         self.last_sync = portfolio.last_sync
         self.stack.setCurrentWidget(self.tabs if portfolio.rows else self.welcome)
         self.portfolio_view.set_portfolio(portfolio, self.today or clock.today())
+        self.renewals_view.set_portfolio(portfolio)
         self.dashboard_view.set_clients(
             [(r.key, r.name) for r in portfolio.rows],
             default=portfolio.rows[0].key if portfolio.rows else None,  # the worst client

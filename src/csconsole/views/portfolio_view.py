@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QSettings, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from csconsole import clock
+from csconsole.errors import KnownError
 from csconsole.portfolio import Portfolio, PortfolioRow
+from csconsole.renewals import RenewalRule, Window
 from csconsole.views.table_model import ID_ROLE, RIGHT, SORT_ROLE, Index, RowsModel, status_colour
 from csconsole.views.table_state import restore_table, save_table, setup_columns
 from csconsole.views.theme import status_label
@@ -44,9 +46,43 @@ COLUMNS = (
     "Trend",
     "Next review",
     "Opportunities",
+    "ARR",
+    "Renews in",
 )
 (C_NAME, C_TIER, C_VALUE, C_STATUS, C_WHY, C_OPEN, C_OVERDUE, C_RATING, C_TREND, C_REVIEW,
- C_OPPORTUNITIES) = range(len(COLUMNS))  # fmt: skip
+ C_OPPORTUNITIES, C_ARR, C_RENEWS) = range(len(COLUMNS))  # fmt: skip
+#: Added after the others (so a layout saved before keeps its meaning), shown after
+#: "Package" when no layout was saved.
+SHOWN_AFTER_PACKAGE = (C_ARR, C_RENEWS)
+#: Sorts after every known renewal.
+NO_RENEWAL = 10**6
+
+
+def configured_rule() -> RenewalRule:
+    """The rule in the settings; the defaults while the settings file cannot be read (the
+    console names that problem where it opens the settings)."""
+    try:
+        return RenewalRule.configured()
+    except KnownError:
+        return RenewalRule()
+
+
+def renewal_sort_key(row: PortfolioRow) -> int:
+    days = row.days_to_renewal
+    return NO_RENEWAL if days is None else days
+
+
+def renewal_tooltip(row: PortfolioRow) -> str | None:
+    return None if row.renewal is None else row.renewal.explanation()
+
+
+def computed_font(row: PortfolioRow) -> QFont | None:
+    """Italic for a renewal computed from the start and the term."""
+    if row.renewal is None or not row.renewal.computed:
+        return None
+    font = QFont()
+    font.setItalic(True)
+    return font
 
 
 def trend_arrow(trend: str | None) -> str:
@@ -79,6 +115,10 @@ class PortfolioModel(RowsModel):
                 return "\n".join(row.reasons) or "Every targeted metric is on target."
             if column == C_REVIEW:
                 return f"Monthly review on {row.next_review.isoformat()}"
+            if column == C_ARR:
+                return f"Annual value: the monthly fee (${row.package_value:,.0f}) × 12"
+            if column == C_RENEWS:
+                return renewal_tooltip(row)
             if column == C_OPPORTUNITIES and row.open_opportunities:
                 return (
                     f"{row.open_opportunities} open opportunities needing "
@@ -87,8 +127,12 @@ class PortfolioModel(RowsModel):
             return None
         if column == C_STATUS:
             return status_colour(row.status, role)
+        if role == Qt.ItemDataRole.FontRole and column == C_RENEWS:
+            return computed_font(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             C_VALUE,
+            C_ARR,
+            C_RENEWS,
             C_OPEN,
             C_OVERDUE,
             C_RATING,
@@ -124,6 +168,10 @@ class PortfolioModel(RowsModel):
             if not row.open_opportunities:
                 return ""
             return f"{row.open_opportunities} · ${row.opportunity_value:,.0f}"
+        if column == C_ARR:
+            return f"${row.arr:,.0f}"
+        if column == C_RENEWS:
+            return "—" if row.renewal is None else row.renewal.renews_in(short=True)
         days = row.days_to_review(self.today)
         return "today" if days == 0 else f"{days} d"
 
@@ -142,11 +190,15 @@ class PortfolioModel(RowsModel):
             return row.next_review.toordinal()
         if column == C_OPPORTUNITIES:
             return row.opportunity_value
+        if column == C_ARR:
+            return row.arr
+        if column == C_RENEWS:
+            return renewal_sort_key(row)
         return self.display(row, 0, column).casefold()
 
 
 class PortfolioFilter(QSortFilterProxyModel):
-    """Filters by tier, status and CSM, and searches client names."""
+    """Filters by tier, status, CSM and renewal window, and searches client names."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -154,11 +206,15 @@ class PortfolioFilter(QSortFilterProxyModel):
         self.status = ""
         self.csm = ""
         self.text = ""
+        self.window: Window | None = None  # None: any renewal, or none
         self.setSortRole(SORT_ROLE)
 
-    def set_filters(self, *, tier: str, status: str, csm: str, text: str) -> None:
+    def set_filters(
+        self, *, tier: str, status: str, csm: str, text: str, window: Window | None = None
+    ) -> None:
         self.beginFilterChange()
         self.tier, self.status, self.csm, self.text = tier, status, csm, text.strip().casefold()
+        self.window = window
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
@@ -169,6 +225,7 @@ class PortfolioFilter(QSortFilterProxyModel):
             (not self.tier or row.tier == self.tier)
             and (not self.status or row.status == self.status)
             and (not self.csm or row.csm == self.csm)
+            and (self.window is None or self.window.holds(row.renewal, model.today))
             and (
                 not self.text or self.text in row.name.casefold() or self.text in row.key.casefold()
             )
@@ -204,8 +261,16 @@ class PortfolioView(QWidget):
         self.tier = QComboBox()
         self.status = QComboBox()
         self.csm = QComboBox()
-        for combo, name in ((self.tier, "tier"), (self.status, "status"), (self.csm, "CSM")):
+        self.renewal = QComboBox()
+        for combo, name in (
+            (self.tier, "tier"),
+            (self.status, "status"),
+            (self.csm, "CSM"),
+            (self.renewal, "renewal window"),
+        ):
             combo.setAccessibleName(f"Filter by {name}")
+        self.rule = RenewalRule()
+        self.set_rule(configured_rule())
         self.tier.addItem("All tiers", "")
         for tier in ("essential", "professional", "enterprise"):
             self.tier.addItem(tier.capitalize(), tier)
@@ -228,6 +293,9 @@ class PortfolioView(QWidget):
         self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         self.table.horizontalHeader().setSectionResizeMode(C_WHY, QHeaderView.ResizeMode.Stretch)
         setup_columns(self.table)  # "Why" stretches: the columns fit without shrinking
+        header = self.table.horizontalHeader()
+        for n, column in enumerate(SHOWN_AFTER_PACKAGE):
+            header.moveSection(header.visualIndex(column), header.visualIndex(C_VALUE) + 1 + n)
         self._sized = False
         self._wanted_csm = ""
         self.table.doubleClicked.connect(
@@ -236,7 +304,7 @@ class PortfolioView(QWidget):
         self.table.activated_key.connect(self.client_opened)
         bar = QHBoxLayout()
         bar.addWidget(self.search, 2)
-        for combo in (self.tier, self.status, self.csm):
+        for combo in (self.tier, self.status, self.csm, self.renewal):
             bar.addWidget(combo)
         #: One line at the top when the filters leave no client.
         self.empty_hint = QLabel("No client matches: clear the search or set the filters back to All.")  # fmt: skip
@@ -248,8 +316,20 @@ class PortfolioView(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
         self.search.textChanged.connect(self._apply_filters)
-        for combo in (self.tier, self.status, self.csm):
+        for combo in (self.tier, self.status, self.csm, self.renewal):
             combo.currentIndexChanged.connect(self._apply_filters)
+
+    def set_rule(self, rule: RenewalRule) -> None:
+        """The renewal windows to filter by (from the settings), keeping the choice."""
+        wanted = self.renewal.currentData() or ""
+        self.rule = rule
+        self.renewal.blockSignals(True)
+        self.renewal.clear()
+        self.renewal.addItem("Any renewal", "")
+        for window in rule.windows:
+            self.renewal.addItem(f"Renews: {window.label.lower()}", window.key)
+        self.renewal.setCurrentIndex(max(0, self.renewal.findData(wanted)))
+        self.renewal.blockSignals(False)
 
     def set_portfolio(self, portfolio: Portfolio, today: date) -> None:
         current_csm = self._wanted_csm or self.csm.currentData()
@@ -276,26 +356,38 @@ class PortfolioView(QWidget):
             status=str(self.status.currentData() or ""),
             csm=str(self.csm.currentData() or ""),
             text=self.search.text(),
+            window=self.rule.window(str(self.renewal.currentData() or "")),
         )
         rows = [self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
                 for r in range(self.proxy.rowCount())]  # fmt: skip
         counts = {s: sum(1 for r in rows if r.status == s) for s in ("red", "yellow", "green")}
         overdue = sum(r.overdue_alerts for r in rows)
+        arr = sum(r.arr for r in rows)
         self.empty_hint.setVisible(not rows and self.model.rowCount() > 0)
         self.summary.setText(
             f"{len(rows)} of {self.model.rowCount()} clients · {counts['red']} red · "
-            f"{counts['yellow']} yellow · {counts['green']} green · {overdue} overdue alerts"
+            f"{counts['yellow']} yellow · {counts['green']} green · {overdue} overdue alerts · "
+            f"ARR ${arr:,.0f}"
         )
 
     def save_state(self, settings: QSettings) -> None:
         """Filters, search, sort and columns, for the next start."""
-        for name, combo in (("tier", self.tier), ("status", self.status), ("csm", self.csm)):
+        for name, combo in (
+            ("tier", self.tier),
+            ("status", self.status),
+            ("csm", self.csm),
+            ("renewal", self.renewal),
+        ):
             settings.setValue(f"portfolio/{name}", str(combo.currentData() or ""))
         settings.setValue("portfolio/search", self.search.text())
         save_table(settings, "portfolio", self.table)
 
     def restore_state(self, settings: QSettings) -> None:
-        for name, combo in (("tier", self.tier), ("status", self.status)):
+        for name, combo in (
+            ("tier", self.tier),
+            ("status", self.status),
+            ("renewal", self.renewal),
+        ):
             combo.setCurrentIndex(max(0, combo.findData(str(settings.value(f"portfolio/{name}", "")))))  # fmt: skip
         self._wanted_csm = str(settings.value("portfolio/csm", ""))  # the CSMs come with the data
         self.search.setText(str(settings.value("portfolio/search", "")))
